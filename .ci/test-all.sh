@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `npm test`: everything. Typecheck, lint, the unit + integration suite on PGlite and again on
+# PostgreSQL, one production build, and the Playwright suite against it in Debian's Chromium.
+# Uses FERRY_TEST_DATABASE_URL when given (CI starts its own server); otherwise starts a throwaway one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+
+bash .ci/deps.sh
+
+started_pg=""
+cleanup() { [ -n "$started_pg" ] && bash .ci/postgres.sh stop "$started_pg"; }
+trap cleanup EXIT
+if [ -z "${FERRY_TEST_DATABASE_URL:-}" ]; then
+  started_pg=$(mktemp -d /tmp/ferry-test-pg.XXXXXX)
+  FERRY_TEST_DATABASE_URL=$(bash .ci/postgres.sh start "$started_pg")
+fi
+
+step() {
+  local name=$1; shift
+  echo; echo "=== $name"
+  local t0=$SECONDS
+  "$@"
+  echo "=== $name: ok in $((SECONDS - t0)) s"
+}
+
+step "typecheck" npm run --silent typecheck
+step "lint" npm run --silent lint
+step "unit + integration tests on PGlite" env DATABASE_URL= npx vitest run
+step "integration tests on PostgreSQL" env DATABASE_URL="$FERRY_TEST_DATABASE_URL" npx vitest run
+step "production build" npx next build
+step "end-to-end tests (Chromium)" npx playwright test

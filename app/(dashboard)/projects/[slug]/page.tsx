@@ -1,0 +1,105 @@
+import { dehydrate, HydrationBoundary, QueryClient } from "@tanstack/react-query";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { Forbidden } from "@/components/shell/forbidden";
+import { ActivityFeed } from "@/components/projects/activity-feed";
+import { Badge } from "@/components/ui/badge";
+import { Card, CardHeader } from "@/components/ui/card";
+import { getDb } from "@/db";
+import { can, personaLabels, personas } from "@/lib/auth/permissions";
+import { authorizeProjectPage } from "@/lib/auth/session";
+import { formatDate } from "@/lib/format";
+import { getProjectDetails, listMembers, listProjectActivity } from "@/lib/projects/queries";
+import { projectKeys } from "@/lib/projects/query-keys";
+
+export async function generateMetadata({ params }: { params: Promise<{ slug: string }> }): Promise<Metadata> {
+  const { slug } = await params;
+  const auth = await authorizeProjectPage("projects.read", slug);
+  return { title: auth.ok ? auth.ctx.project.name : "Project" };
+}
+
+export default async function ProjectOverviewPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const auth = await authorizeProjectPage("projects.read", slug);
+  if (!auth.ok) return <Forbidden reason={auth.reason} />;
+  const { project, actor } = auth.ctx;
+  const db = await getDb();
+  const [details, members] = await Promise.all([getProjectDetails(db, project.id), listMembers(db, project.id)]);
+
+  const queryClient = new QueryClient();
+  await queryClient.prefetchInfiniteQuery({
+    queryKey: projectKeys.activity(project.slug),
+    queryFn: () => listProjectActivity(db, project.id, { limit: 20 }),
+    initialPageParam: null as number | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+
+  const canManage = can({ isAdmin: actor.isAdmin, orgRole: actor.orgRole, persona: null }, "members.manage");
+
+  return (
+    <div className="grid gap-6 lg:grid-cols-3">
+      <div className="space-y-6 lg:col-span-2">
+        <Card>
+          <CardHeader title="Activity" description="Every change in this project, newest first, from the audit log." />
+          <HydrationBoundary state={dehydrate(queryClient)}>
+            <ActivityFeed slug={project.slug} />
+          </HydrationBoundary>
+        </Card>
+      </div>
+      <div className="space-y-6">
+        <Card>
+          <CardHeader title="About" />
+          <dl className="space-y-3 px-5 py-4 text-sm">
+            <div>
+              <dt className="text-slate-500">Description</dt>
+              <dd className="mt-0.5 text-slate-800">{details?.description || "No description."}</dd>
+            </div>
+            <div>
+              <dt className="text-slate-500">Slug / MLflow experiment name</dt>
+              <dd className="mt-0.5 font-mono text-slate-800">{project.slug}</dd>
+            </div>
+            <div>
+              <dt className="text-slate-500">Created</dt>
+              <dd className="mt-0.5 text-slate-800">
+                {details ? formatDate(details.createdAt) : "—"}
+                {details?.createdByEmail && <> by {details.createdByEmail}</>}
+              </dd>
+            </div>
+          </dl>
+        </Card>
+        <Card>
+          <CardHeader
+            title="Members"
+            description={`${members.length} ${members.length === 1 ? "person" : "people"}`}
+            actions={
+              <Link href={`/projects/${project.slug}/members`} className="text-sm font-medium text-brand-700 hover:underline">
+                {canManage ? "Manage" : "View all"}
+              </Link>
+            }
+          />
+          <ul className="divide-y divide-slate-100 px-5">
+            {personas.map((persona) => {
+              const people = members.filter((m) => m.persona === persona);
+              return (
+                <li key={persona} className="flex items-start justify-between gap-3 py-3 text-sm">
+                  <span className="text-slate-600">{personaLabels[persona]}</span>
+                  <span className="text-right text-slate-800">
+                    {people.length === 0 ? (
+                      <span className="text-slate-400">nobody</span>
+                    ) : (
+                      people.map((m) => (
+                        <span key={m.userId} className="block">
+                          {m.name} {!m.active && <Badge tone="amber">deactivated</Badge>}
+                        </span>
+                      ))
+                    )}
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        </Card>
+      </div>
+    </div>
+  );
+}

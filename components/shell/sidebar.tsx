@@ -1,0 +1,107 @@
+"use client";
+
+import { FolderKanban, LogOut, UserCog, Users } from "lucide-react";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import type { NavIcon, NavItem } from "@/lib/auth/navigation";
+import { signOutAction } from "@/lib/auth/actions";
+import { cn } from "@/lib/cn";
+import { Logo } from "./logo";
+
+const icons: Record<NavIcon, typeof Users> = { projects: FolderKanban, users: Users, account: UserCog };
+
+export interface SidebarProject {
+  slug: string;
+  name: string;
+  personaLabel: string | null;
+}
+
+export function Sidebar({
+  items,
+  projects,
+  user,
+}: {
+  items: NavItem[];
+  projects: SidebarProject[];
+  user: { name: string; email: string; roleLabel: string };
+}) {
+  const pathname = usePathname();
+  const isActive = (href: string) => pathname === href || pathname.startsWith(`${href}/`);
+  return (
+    <aside className="sticky top-0 flex h-screen w-64 shrink-0 flex-col border-r border-slate-200 bg-white">
+      <div className="px-5 py-4">
+        <Link href="/" aria-label="Ferry home">
+          <Logo />
+        </Link>
+      </div>
+      <nav aria-label="Main" className="flex-1 overflow-y-auto px-3">
+        <ul className="space-y-0.5">
+          {items.map((item) => {
+            const Icon = icons[item.icon];
+            const active = isActive(item.href) && !projects.some((p) => isActive(`/projects/${p.slug}`));
+            return (
+              <li key={item.href}>
+                <Link
+                  href={item.href}
+                  aria-current={active ? "page" : undefined}
+                  className={cn(
+                    "flex items-center gap-2.5 rounded-md px-2.5 py-2 text-sm font-medium",
+                    active ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100",
+                  )}
+                >
+                  <Icon className="size-4" aria-hidden />
+                  {item.label}
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+        {projects.length > 0 && (
+          <div className="mt-6">
+            <h2 className="px-2.5 text-xs font-semibold tracking-wide text-slate-500 uppercase">Your projects</h2>
+            <ul className="mt-2 space-y-0.5">
+              {projects.map((p) => {
+                const active = isActive(`/projects/${p.slug}`);
+                return (
+                  <li key={p.slug}>
+                    <Link
+                      href={`/projects/${p.slug}`}
+                      aria-current={active ? "page" : undefined}
+                      className={cn(
+                        "block rounded-md px-2.5 py-1.5 text-sm",
+                        active ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100",
+                      )}
+                    >
+                      <span className="block truncate font-medium">{p.name}</span>
+                      {p.personaLabel && <span className="block text-xs text-slate-500">{p.personaLabel}</span>}
+                    </Link>
+                  </li>
+                );
+              })}
+            </ul>
+          </div>
+        )}
+      </nav>
+      <div className="border-t border-slate-200 p-3">
+        <Link
+          href="/account"
+          className={cn("block rounded-md px-2.5 py-2 hover:bg-slate-100", isActive("/account") && "bg-slate-100")}
+          aria-label={`Account settings for ${user.name}`}
+        >
+          <span className="block truncate text-sm font-medium text-slate-900">{user.name}</span>
+          <span className="block truncate text-xs text-slate-500">{user.email}</span>
+          <span className="mt-1 block text-xs font-medium text-brand-700">{user.roleLabel}</span>
+        </Link>
+        <form action={signOutAction}>
+          <button
+            type="submit"
+            className="mt-1 flex w-full items-center gap-2.5 rounded-md px-2.5 py-2 text-sm text-slate-700 hover:bg-slate-100"
+          >
+            <LogOut className="size-4" aria-hidden />
+            Sign out
+          </button>
+        </form>
+      </div>
+    </aside>
+  );
+}

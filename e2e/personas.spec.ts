@@ -1,0 +1,55 @@
+import { expect, test } from "@playwright/test";
+import { personas, screenshot, signIn, type PersonaKey } from "./fixtures/personas";
+
+test.describe("each persona signs in and sees its navigation", () => {
+  for (const key of Object.keys(personas) as PersonaKey[]) {
+    const p = personas[key];
+    test(`${key} (${p.email})`, async ({ page }, testInfo) => {
+      await signIn(page, p.email);
+      await expect(page).toHaveURL(new RegExp(`${p.home}$`));
+
+      const main = page.getByRole("navigation", { name: "Main" });
+      await expect(main.getByRole("link", { name: "Projects" })).toBeVisible();
+      if (key === "admin") await expect(main.getByRole("link", { name: "Users" })).toBeVisible();
+      else await expect(main.getByRole("link", { name: "Users" })).toHaveCount(0);
+      // The sidebar lists the user's projects with their persona in each.
+      await expect(main.getByRole("link", { name: /Churn prediction/ })).toContainText(p.badge);
+      await expect(page.getByRole("link", { name: `Account settings for ${p.name}` })).toBeVisible();
+
+      await page.goto("/projects/churn-prediction");
+      await expect(page.getByRole("heading", { level: 1, name: "Churn prediction" })).toBeVisible();
+      await expect(page.getByText(`You: ${p.badge}`)).toBeVisible();
+      await expect(page.getByRole("list", { name: "Project activity" })).toContainText('Demo project "Churn prediction" created');
+
+      await page.goto("/projects");
+      const create = page.getByRole("link", { name: "New project" });
+      if (key === "admin") await expect(create).toBeVisible();
+      else await expect(create).toHaveCount(0);
+
+      await page.goto("/projects/churn-prediction/members");
+      const personaSelect = page.getByLabel("Persona of ds@ferry.dev");
+      if (key === "admin") await expect(personaSelect).toBeVisible();
+      else {
+        await expect(personaSelect).toHaveCount(0);
+        await expect(page.getByText("Only admins change members and personas.")).toBeVisible();
+      }
+
+      if (key === "admin") {
+        await page.goto("/projects");
+        await screenshot(page, testInfo, "projects-list-admin");
+        await page.goto("/projects/churn-prediction");
+        await screenshot(page, testInfo, "project-overview-admin");
+      }
+      if (key === "manager") {
+        await page.goto("/projects/churn-prediction");
+        await screenshot(page, testInfo, "project-overview-manager");
+        await page.goto("/admin/users");
+        await expect(page.getByText("You don't have access to this page")).toBeVisible();
+        await expect(page.getByText("You are not allowed to create users, set org roles, deactivate users.")).toBeVisible();
+      }
+
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await expect(page).toHaveURL(/\/sign-in$/);
+    });
+  }
+});

@@ -1,0 +1,75 @@
+import "server-only";
+import { notFound, redirect } from "next/navigation";
+import { cache } from "react";
+import { getDb } from "@/db";
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from "@/lib/actions/safe-error";
+import {
+  authorize,
+  resolveActor,
+  type Actor,
+  type AuthContext,
+  type ProjectAuthContext,
+  type ProjectScope,
+  type SessionClaims,
+} from "./authorize";
+import { auth } from "./next-auth";
+import type { OrgScopedPermission, Permission, ProjectScopedPermission } from "./permissions";
+
+/** The claims of the current request's session cookie, or null. */
+export async function currentClaims(): Promise<SessionClaims | null> {
+  const session = await auth();
+  return session?.sid ? { sessionId: session.sid } : null;
+}
+
+/** authorize() for the current request: used by route handlers and the action client. */
+export async function authorizeRequest(permission: ProjectScopedPermission, scope: ProjectScope): Promise<ProjectAuthContext>;
+export async function authorizeRequest(permission: OrgScopedPermission): Promise<AuthContext>;
+export async function authorizeRequest(permission: Permission, scope?: ProjectScope): Promise<AuthContext>;
+export async function authorizeRequest(permission: Permission, scope?: ProjectScope): Promise<AuthContext> {
+  const claims = await currentClaims(); // reads the cookie first: makes the route dynamic before any DB use
+  return authorize(await getDb(), claims, permission, scope);
+}
+
+/** The signed-in user, or null (deactivated users and ended sessions count as signed out). */
+export async function currentActor(): Promise<Actor | null> {
+  const claims = await currentClaims();
+  if (!claims) return null;
+  try {
+    return await resolveActor(await getDb(), claims);
+  } catch (e) {
+    if (e instanceof UnauthenticatedError) return null;
+    throw e;
+  }
+}
+
+/** For pages: the signed-in user, or a redirect to sign-in. */
+export async function requireActor(): Promise<Actor> {
+  const actor = await currentActor();
+  if (!actor) redirect("/sign-in");
+  return actor;
+}
+
+export type PageAuth<C extends AuthContext = AuthContext> = { ok: true; ctx: C } | { ok: false; reason: string };
+
+/**
+ * For pages: authorize() with the page-shaped outcomes. Signed out → sign-in; unknown project →
+ * 404; forbidden → { ok: false } so the page renders an explanation instead of its content.
+ */
+export async function authorizePage(permission: ProjectScopedPermission, scope: ProjectScope): Promise<PageAuth<ProjectAuthContext>>;
+export async function authorizePage(permission: OrgScopedPermission): Promise<PageAuth>;
+export async function authorizePage(permission: Permission, scope?: ProjectScope): Promise<PageAuth> {
+  try {
+    return { ok: true, ctx: await authorizeRequest(permission, scope) };
+  } catch (e) {
+    if (e instanceof UnauthenticatedError) redirect("/sign-in");
+    if (e instanceof NotFoundError) notFound();
+    if (e instanceof ForbiddenError) return { ok: false, reason: e.message };
+    throw e;
+  }
+}
+
+/** authorizePage for a project page, deduplicated within one request (layout and page both ask). */
+export const authorizeProjectPage = cache(
+  (permission: ProjectScopedPermission, projectSlug: string): Promise<PageAuth<ProjectAuthContext>> =>
+    authorizePage(permission, { projectSlug }),
+);

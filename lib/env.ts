@@ -1,0 +1,51 @@
+import path from "node:path";
+import { z } from "zod";
+
+// The only module that reads process.env. Everything else imports `env`.
+
+const flag = z
+  .enum(["1", "0", "true", "false", ""])
+  .optional()
+  .transform((v) => v === "1" || v === "true");
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  // Set by `next build`; the database must never be opened while it is set.
+  NEXT_PHASE: z.string().optional(),
+  FERRY_DATA_DIR: z.string().min(1).default(".data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// or postgresql:// URL")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  FERRY_DEMO: flag,
+  AUTH_SECRET: z
+    .string()
+    .min(32, "AUTH_SECRET must be at least 32 characters (generate one with: openssl rand -base64 32)")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  // Session lifetime in hours.
+  FERRY_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+  FERRY_LOG_QUIET: flag,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid Ferry configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+export const env = parseEnv(process.env);
+
+export const isProduction = env.NODE_ENV === "production";
+export const isBuildPhase = env.NEXT_PHASE === "phase-production-build";
+export const dataDir = path.resolve(env.FERRY_DATA_DIR);
+export const demoEnabled = !isProduction || env.FERRY_DEMO;
+
+/** For tests: parse an arbitrary environment with the same rules. */
+export { parseEnv };

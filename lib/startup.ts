@@ -1,0 +1,13 @@
+import { getDatabase } from "@/db";
+import { resolveAuthSecret } from "@/lib/auth/secret";
+import { dataDir, env, isProduction } from "@/lib/env";
+
+export async function startServer(): Promise<void> {
+  try {
+    resolveAuthSecret({ secret: env.AUTH_SECRET, isProduction, dataDir });
+    await getDatabase();
+  } catch (e) {
+    console.error(`\n[ferry] Cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
+}

@@ -9,7 +9,7 @@ export NEXT_TELEMETRY_DISABLED=1
 bash .ci/deps.sh
 
 started_pg=""
-cleanup() { [ -n "$started_pg" ] && bash .ci/postgres.sh stop "$started_pg"; }
+cleanup() { if [ -n "$started_pg" ]; then bash .ci/postgres.sh stop "$started_pg"; fi; }
 trap cleanup EXIT
 if [ -z "${FERRY_TEST_DATABASE_URL:-}" ]; then
   started_pg=$(mktemp -d /tmp/ferry-test-pg.XXXXXX)
@@ -28,5 +28,12 @@ step "typecheck" npm run --silent typecheck
 step "lint" npm run --silent lint
 step "unit + integration tests on PGlite" env DATABASE_URL= npx vitest run
 step "integration tests on PostgreSQL" env DATABASE_URL="$FERRY_TEST_DATABASE_URL" npx vitest run
-step "production build" npx next build
+# The build must never open the database: build against an empty data dir and check it stays empty.
+build() {
+  local dir; dir=$(mktemp -d /tmp/ferry-build-data.XXXXXX)
+  FERRY_DATA_DIR="$dir" DATABASE_URL= npx next build
+  if [ -n "$(ls -A "$dir")" ]; then echo "next build touched the data dir: $(ls -A "$dir")" >&2; return 1; fi
+  rm -rf "$dir"
+}
+step "production build (opens no database)" build
 step "end-to-end tests (Chromium)" npx playwright test

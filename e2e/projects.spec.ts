@@ -52,6 +52,8 @@ test("an admin creates a project (after fixing bad input) and manages its member
   await expect(row.getByLabel("Persona of ds@ferry.dev")).toHaveValue("data_scientist");
 
   await row.getByLabel("Persona of ds@ferry.dev").selectOption("ml_engineer");
+  await row.getByRole("button", { name: "Save persona of ds@ferry.dev" }).click();
+  await expect(row.getByRole("button", { name: "Save persona of ds@ferry.dev" })).toHaveCount(0);
   await expect(row.getByLabel("Persona of ds@ferry.dev")).toHaveValue("ml_engineer");
   await screenshot(page, testInfo, "project-members-admin");
 

@@ -54,8 +54,16 @@ test("an admin creates a user, who changes the temporary password, joins a proje
   await user.goto("/projects");
   await expect(user.getByRole("list", { name: "Projects" })).toContainText("Churn prediction");
 
-  // Deactivation takes effect on the user's very next request.
+  // An org-role change is saved explicitly and shows at once.
   await admin.goto("/admin/users");
+  const row = admin.getByTestId(`user-${email}`);
+  await row.getByLabel(`Org role of ${email}`).selectOption("ops");
+  await row.getByRole("button", { name: `Save org role of ${email}` }).click();
+  await expect(row.getByRole("button", { name: `Save org role of ${email}` })).toHaveCount(0);
+  await admin.reload();
+  await expect(admin.getByTestId(`user-${email}`).getByLabel(`Org role of ${email}`)).toHaveValue("ops");
+
+  // Deactivation takes effect on the user's very next request.
   await admin.getByRole("button", { name: `Deactivate ${email}` }).click();
   await expect(admin.getByTestId(`user-${email}`)).toContainText("Deactivated");
   await user.goto("/projects/churn-prediction");

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
+import { DescriptionList } from "@/components/ui/description-list";
 import { PageHeader } from "@/components/ui/page-header";
 import { orgRoleLabels } from "@/lib/auth/permissions";
 import { requireActor } from "@/lib/auth/session";
@@ -16,23 +17,21 @@ export default async function AccountPage() {
       <div className="grid max-w-4xl gap-6 md:grid-cols-2">
         <Card>
           <CardHeader title="Profile" />
-          <dl className="space-y-3 px-5 py-4 text-sm">
-            <div>
-              <dt className="text-slate-500">Name</dt>
-              <dd className="mt-0.5 text-slate-800">{actor.name}</dd>
-            </div>
-            <div>
-              <dt className="text-slate-500">E-mail</dt>
-              <dd className="mt-0.5 text-slate-800">{actor.email}</dd>
-            </div>
-            <div>
-              <dt className="text-slate-500">Organisation</dt>
-              <dd className="mt-1 flex gap-1.5">
-                <Badge>Org role: {orgRoleLabels[actor.orgRole]}</Badge>
-                {actor.isAdmin && <Badge tone="violet">Admin</Badge>}
-              </dd>
-            </div>
-          </dl>
+          <DescriptionList
+            items={[
+              { label: "Name", value: actor.name },
+              { label: "E-mail", value: actor.email },
+              {
+                label: "Organisation",
+                value: (
+                  <span className="flex gap-1.5">
+                    <Badge>Org role: {orgRoleLabels[actor.orgRole]}</Badge>
+                    {actor.isAdmin && <Badge tone="violet">Admin</Badge>}
+                  </span>
+                ),
+              },
+            ]}
+          />
         </Card>
         <Card>
           <CardHeader

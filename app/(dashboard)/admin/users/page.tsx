@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import { Forbidden } from "@/components/shell/forbidden";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
+import { Table } from "@/components/ui/table";
+import { PersonCell } from "@/components/users/person-cell";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db";
 import { authorizePage } from "@/lib/auth/session";
@@ -19,7 +21,14 @@ export default async function UsersPage() {
       description="Everyone who can sign in to Ferry. Org role ops manages GPU clusters; admins manage everything. Personas are set per project."
     />
   );
-  if (!auth.ok) return (<>{header}<Forbidden reason={auth.reason} /></>);
+  if (!auth.ok) {
+    return (
+      <>
+        {header}
+        <Forbidden reason={auth.reason} />
+      </>
+    );
+  }
   const users = await listUsers(await getDb());
   const me = auth.ctx.actor.id;
   return (
@@ -34,36 +43,33 @@ export default async function UsersPage() {
         </Card>
         <Card>
           <CardHeader title="All users" description={`${users.length} ${users.length === 1 ? "account" : "accounts"}, ${users.filter((u) => u.active).length} active`} />
-          <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="border-b border-slate-100 text-xs text-slate-500 uppercase">
-                <tr>
-                  <th scope="col" className="px-5 py-2.5 font-medium">Person</th>
-                  <th scope="col" className="px-5 py-2.5 font-medium">Org role</th>
-                  <th scope="col" className="px-5 py-2.5 font-medium">Projects</th>
-                  <th scope="col" className="px-5 py-2.5 font-medium">Created</th>
-                  <th scope="col" className="px-5 py-2.5 font-medium"><span className="sr-only">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {users.map((u) => (
-                  <tr key={u.id} data-testid={`user-${u.email}`} className={u.active ? undefined : "bg-slate-50/70"}>
-                    <td className="px-5 py-3">
-                      <div className="flex flex-wrap items-center gap-1.5 font-medium text-slate-900">
-                        {u.name}
-                        {u.id === me && <span className="font-normal text-slate-500">(you)</span>}
-                        {u.isAdmin && <Badge tone="violet">Admin</Badge>}
-                        {!u.active && <Badge tone="amber">Deactivated</Badge>}
-                        {u.active && u.mustChangePassword && <Badge>Temporary password</Badge>}
-                      </div>
-                      <div className="text-slate-500">{u.email}</div>
-                    </td>
-                    <UserControls user={{ id: u.id, email: u.email, orgRole: u.orgRole, isAdmin: u.isAdmin, active: u.active }} isSelf={u.id === me} projectCount={u.projectCount} created={formatDate(u.createdAt)} />
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            label="Users"
+            columns={[{ label: "Person" }, { label: "Org role" }, { label: "Projects" }, { label: "Created" }, { label: "Actions", srOnly: true }]}
+          >
+            {users.map((u) => (
+              <tr key={u.id} data-testid={`user-${u.email}`} className={u.active ? undefined : "bg-slate-50/70"}>
+                <PersonCell
+                  name={u.name}
+                  email={u.email}
+                  isYou={u.id === me}
+                  badges={
+                    <>
+                      {u.isAdmin && <Badge tone="violet">Admin</Badge>}
+                      {!u.active && <Badge tone="amber">Deactivated</Badge>}
+                      {u.active && u.mustChangePassword && <Badge>Temporary password</Badge>}
+                    </>
+                  }
+                />
+                <UserControls
+                  user={{ id: u.id, email: u.email, orgRole: u.orgRole, isAdmin: u.isAdmin, active: u.active }}
+                  isSelf={u.id === me}
+                  projectCount={u.projectCount}
+                  created={formatDate(u.createdAt)}
+                />
+              </tr>
+            ))}
+          </Table>
         </Card>
       </div>
     </>

@@ -4,8 +4,10 @@ import { Copy } from "lucide-react";
 import { useActionState, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { controlClasses, Field } from "@/components/ui/field";
+import { Field } from "@/components/ui/field";
+import { SelectAndSave } from "@/components/ui/select-and-save";
 import { SubmitButton } from "@/components/ui/submit-button";
+import { Td } from "@/components/ui/table";
 import { orgRoleLabels, orgRoles, type OrgRole } from "@/lib/auth/permissions";
 import { idleState, type ActionState } from "@/lib/actions/state";
 import {
@@ -17,6 +19,8 @@ import {
 } from "@/lib/users/actions";
 
 type Credentials = { email: string; temporaryPassword: string };
+
+const orgRoleOptions = orgRoles.map((r) => ({ value: r, label: orgRoleLabels[r] }));
 
 function TemporaryPassword({ data }: { data: Credentials }) {
   const [copied, setCopied] = useState(false);
@@ -103,30 +107,22 @@ export function UserControls({
 
   return (
     <>
-      <td className="px-5 py-3">
+      <Td>
         <form action={roleAction}>
           <input type="hidden" name="userId" value={user.id} />
-          <label htmlFor={`org-role-${user.id}`} className="sr-only">
-            Org role of {user.email}
-          </label>
-          <select
+          <SelectAndSave
             id={`org-role-${user.id}`}
             name="orgRole"
-            defaultValue={user.orgRole}
-            className={`${controlClasses} min-w-32 py-1.5`}
-            onChange={(e) => e.currentTarget.form?.requestSubmit()}
-          >
-            {orgRoles.map((r) => (
-              <option key={r} value={r}>
-                {orgRoleLabels[r]}
-              </option>
-            ))}
-          </select>
+            label={`Org role of ${user.email}`}
+            value={user.orgRole}
+            options={orgRoleOptions}
+            className="min-w-32"
+          />
         </form>
-      </td>
-      <td className="px-5 py-3 text-slate-600">{projectCount}</td>
-      <td className="px-5 py-3 whitespace-nowrap text-slate-600">{created}</td>
-      <td className="px-5 py-3">
+      </Td>
+      <Td className="text-slate-600">{projectCount}</Td>
+      <Td className="whitespace-nowrap text-slate-600">{created}</Td>
+      <Td>
         <div className="flex flex-nowrap items-center justify-end gap-1">
           {!isSelf && (
             <>
@@ -165,7 +161,7 @@ export function UserControls({
             <TemporaryPassword data={resetState.data} />
           </div>
         )}
-      </td>
+      </Td>
     </>
   );
 }

@@ -5,6 +5,7 @@ import { Forbidden } from "@/components/shell/forbidden";
 import { ActivityFeed } from "@/components/projects/activity-feed";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
+import { DescriptionList } from "@/components/ui/description-list";
 import { getDb } from "@/db";
 import { can, personaLabels, personas } from "@/lib/auth/permissions";
 import { authorizeProjectPage } from "@/lib/auth/session";
@@ -49,23 +50,16 @@ export default async function ProjectOverviewPage({ params }: { params: Promise<
       <div className="space-y-6">
         <Card>
           <CardHeader title="About" />
-          <dl className="space-y-3 px-5 py-4 text-sm">
-            <div>
-              <dt className="text-slate-500">Description</dt>
-              <dd className="mt-0.5 text-slate-800">{details?.description || "No description."}</dd>
-            </div>
-            <div>
-              <dt className="text-slate-500">Slug / MLflow experiment name</dt>
-              <dd className="mt-0.5 font-mono text-slate-800">{project.slug}</dd>
-            </div>
-            <div>
-              <dt className="text-slate-500">Created</dt>
-              <dd className="mt-0.5 text-slate-800">
-                {details ? formatDate(details.createdAt) : "—"}
-                {details?.createdByEmail && <> by {details.createdByEmail}</>}
-              </dd>
-            </div>
-          </dl>
+          <DescriptionList
+            items={[
+              { label: "Description", value: details?.description || "No description." },
+              { label: "Slug / MLflow experiment name", value: <span className="font-mono">{project.slug}</span> },
+              {
+                label: "Created",
+                value: details ? `${formatDate(details.createdAt)}${details.createdByEmail ? ` by ${details.createdByEmail}` : ""}` : "—",
+              },
+            ]}
+          />
         </Card>
         <Card>
           <CardHeader

@@ -3,11 +3,15 @@
 import { useActionState, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { controlClasses, Field } from "@/components/ui/field";
+import { Field } from "@/components/ui/field";
+import { SelectAndSave } from "@/components/ui/select-and-save";
 import { SubmitButton } from "@/components/ui/submit-button";
+import { Td } from "@/components/ui/table";
 import { personaLabels, personas, type Persona } from "@/lib/auth/permissions";
 import { idleState, type ActionState } from "@/lib/actions/state";
 import { addMemberAction, changePersonaAction, removeMemberAction } from "@/lib/projects/actions";
+
+const personaOptions = personas.map((p) => ({ value: p, label: personaLabels[p] }));
 
 function PersonaOptions() {
   return personas.map((p) => (
@@ -67,34 +71,27 @@ export function MemberControls({
     null;
   return (
     <>
-      <td className="px-5 py-3">
+      <Td>
         <form action={personaAction} className="flex items-center gap-2">
           <input type="hidden" name="projectSlug" value={projectSlug} />
           <input type="hidden" name="userId" value={userId} />
-          <label htmlFor={`persona-${userId}`} className="sr-only">
-            Persona of {email}
-          </label>
-          <select
+          <SelectAndSave
             id={`persona-${userId}`}
             name="persona"
-            defaultValue={persona}
-            className={`${controlClasses} w-44 py-1.5`}
-            onChange={(e) => e.currentTarget.form?.requestSubmit()}
-          >
-            <PersonaOptions />
-          </select>
-          <noscript>
-            <button type="submit">Save</button>
-          </noscript>
+            label={`Persona of ${email}`}
+            value={persona}
+            options={personaOptions}
+            className="w-44"
+          />
         </form>
         {error && (
           <p className="mt-1 text-sm text-red-700" role="alert">
             {error}
           </p>
         )}
-      </td>
-      <td className="px-5 py-3 text-slate-600">{since}</td>
-      <td className="px-5 py-3 text-right">
+      </Td>
+      <Td className="text-slate-600">{since}</Td>
+      <Td className="text-right">
         <form action={removeAction} className="inline-flex items-center gap-2">
           <input type="hidden" name="projectSlug" value={projectSlug} />
           <input type="hidden" name="userId" value={userId} />
@@ -114,7 +111,7 @@ export function MemberControls({
             </Button>
           )}
         </form>
-      </td>
+      </Td>
     </>
   );
 }

@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import { Forbidden } from "@/components/shell/forbidden";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
+import { EmptyRow, Table, Td } from "@/components/ui/table";
+import { PersonCell } from "@/components/users/person-cell";
 import { getDb } from "@/db";
 import { can, personaLabels } from "@/lib/auth/permissions";
 import { authorizeProjectPage } from "@/lib/auth/session";
@@ -38,46 +40,37 @@ export default async function MembersPage({ params }: { params: Promise<{ slug: 
               : "Only admins change members and personas."
           }
         />
-        <div className="overflow-x-auto">
-          <table className="w-full text-left text-sm">
-            <thead className="border-b border-slate-100 text-xs text-slate-500 uppercase">
-              <tr>
-                <th scope="col" className="px-5 py-2.5 font-medium">Person</th>
-                <th scope="col" className="px-5 py-2.5 font-medium">Persona</th>
-                <th scope="col" className="px-5 py-2.5 font-medium">Member since</th>
-                {canManage && <th scope="col" className="px-5 py-2.5 font-medium"><span className="sr-only">Actions</span></th>}
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {members.length === 0 && (
-                <tr>
-                  <td colSpan={canManage ? 4 : 3} className="px-5 py-8 text-center text-slate-500">
-                    No members yet.
-                  </td>
-                </tr>
+        <Table
+          label="Members"
+          columns={[
+            { label: "Person" },
+            { label: "Persona" },
+            { label: "Member since" },
+            ...(canManage ? [{ label: "Actions", srOnly: true }] : []),
+          ]}
+        >
+          {members.length === 0 && <EmptyRow colSpan={canManage ? 4 : 3}>No members yet.</EmptyRow>}
+          {members.map((m) => (
+            <tr key={m.userId} data-testid={`member-${m.email}`}>
+              <PersonCell
+                name={m.name}
+                email={m.email}
+                isYou={m.userId === actor.id}
+                badges={!m.active && <Badge tone="amber">Deactivated</Badge>}
+              />
+              {canManage ? (
+                <MemberControls projectSlug={project.slug} userId={m.userId} email={m.email} persona={m.persona} since={formatDate(m.since)} />
+              ) : (
+                <>
+                  <Td>
+                    <Badge tone="brand">{personaLabels[m.persona]}</Badge>
+                  </Td>
+                  <Td className="text-slate-600">{formatDate(m.since)}</Td>
+                </>
               )}
-              {members.map((m) => (
-                <tr key={m.userId} data-testid={`member-${m.email}`}>
-                  <td className="px-5 py-3">
-                    <div className="font-medium text-slate-900">
-                      {m.name} {m.userId === actor.id && <span className="text-slate-500">(you)</span>}{" "}
-                      {!m.active && <Badge tone="amber">deactivated</Badge>}
-                    </div>
-                    <div className="text-slate-500">{m.email}</div>
-                  </td>
-                  {canManage ? (
-                    <MemberControls projectSlug={project.slug} userId={m.userId} email={m.email} persona={m.persona} since={formatDate(m.since)} />
-                  ) : (
-                    <>
-                      <td className="px-5 py-3"><Badge tone="brand">{personaLabels[m.persona]}</Badge></td>
-                      <td className="px-5 py-3 text-slate-600">{formatDate(m.since)}</td>
-                    </>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            </tr>
+          ))}
+        </Table>
       </Card>
     </div>
   );

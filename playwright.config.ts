@@ -13,6 +13,7 @@ export const chromiumPath = process.env.FERRY_CHROMIUM ?? "/usr/bin/chromium";
 export default defineConfig({
   testDir: "e2e",
   fullyParallel: false,
+  forbidOnly: Boolean(process.env.CI),
   workers: 1,
   retries: 0,
   timeout: 90_000,

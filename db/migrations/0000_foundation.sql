@@ -45,7 +45,6 @@ CREATE TABLE "sign_in_attempts" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"email" text NOT NULL,
 	"ip" text NOT NULL,
-	"succeeded" boolean NOT NULL,
 	"at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

@@ -36,14 +36,13 @@ export const sessions = pgTable(
   (t) => [index("sessions_user_idx").on(t.userId)],
 );
 
-/** Failed and successful sign-in attempts, for rate limiting. */
+/** Failed sign-in attempts, for rate limiting (a success clears its e-mail's rows). */
 export const signInAttempts = pgTable(
   "sign_in_attempts",
   {
     id: uuid("id").primaryKey().defaultRandom(),
     email: text("email").notNull(),
     ip: text("ip").notNull(),
-    succeeded: boolean("succeeded").notNull(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("sign_in_attempts_email_at_idx").on(t.email, t.at), index("sign_in_attempts_ip_at_idx").on(t.ip, t.at)],

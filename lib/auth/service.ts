@@ -27,11 +27,11 @@ async function recentFailures(db: Db, email: string, ip: string, since: Date) {
   const [emailCount] = await db
     .select({ n: count() })
     .from(signInAttempts)
-    .where(and(eq(signInAttempts.email, email), eq(signInAttempts.succeeded, false), gt(signInAttempts.at, since)));
+    .where(and(eq(signInAttempts.email, email), gt(signInAttempts.at, since)));
   const [ipCount] = await db
     .select({ n: count() })
     .from(signInAttempts)
-    .where(and(eq(signInAttempts.ip, ip), eq(signInAttempts.succeeded, false), gt(signInAttempts.at, since)));
+    .where(and(eq(signInAttempts.ip, ip), gt(signInAttempts.at, since)));
   return { email: emailCount?.n ?? 0, ip: ipCount?.n ?? 0 };
 }
 
@@ -54,7 +54,7 @@ export async function signInWithPassword(
   const [user] = await db.select().from(users).where(eq(users.email, email));
   const valid = await verifyPassword(user?.passwordHash ?? null, input.password);
   if (!user || !valid) {
-    await db.insert(signInAttempts).values({ email, ip: input.ip, succeeded: false, at: now });
+    await db.insert(signInAttempts).values({ email, ip: input.ip, at: now });
     return { ok: false, code: "invalid_credentials" };
   }
   if (!user.active) return { ok: false, code: "deactivated" };

@@ -53,3 +53,20 @@ test.describe("each persona signs in and sees its navigation", () => {
     });
   }
 });
+
+test("on a phone the navigation is a drawer behind a menu button", async ({ page }, testInfo) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, personas.manager.email);
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await expect(nav).toBeHidden();
+  await page.getByRole("button", { name: "Open menu" }).click();
+  await expect(nav).toBeVisible();
+  await screenshot(page, testInfo, "mobile-menu-manager");
+  await page.keyboard.press("Escape");
+  await expect(nav).toBeHidden();
+  await page.getByRole("button", { name: "Open menu" }).click();
+  await nav.getByRole("link", { name: "Projects", exact: true }).click();
+  await expect(page).toHaveURL(/\/projects$/);
+  await expect(nav).toBeHidden();
+  await screenshot(page, testInfo, "mobile-projects-manager");
+});

@@ -14,7 +14,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
   const roleLabel = actor.isAdmin ? "Admin" : actor.orgRole === "ops" ? `Org role: ${orgRoleLabels.ops}` : "Member";
   return (
     <Providers>
-      <div className="flex min-h-screen">
+      <div className="min-h-screen lg:flex">
         <Sidebar
           items={navFor(actor)}
           projects={projects
@@ -23,7 +23,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           user={{ name: actor.name, email: actor.email, roleLabel }}
         />
         <div className="min-w-0 flex-1">
-          <main className="mx-auto max-w-6xl px-8 py-8">
+          <main className="mx-auto max-w-6xl px-4 py-6 sm:px-8 sm:py-8">
             {actor.mustChangePassword && (
               <Alert tone="warning" className="mb-6">
                 You are signed in with a temporary password.{" "}

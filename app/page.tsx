@@ -1,7 +1,6 @@
 import { redirect } from "next/navigation";
-import { getDb } from "@/db";
 import { requireActor } from "@/lib/auth/session";
-import { listProjectsForActor } from "@/lib/projects/queries";
+import { listMyProjects } from "@/lib/projects/current";
 
 // Each persona's home: a temporary password first; someone in exactly one project lands in it;
 // everyone else (admins, multi-project people) on the projects list.
@@ -9,7 +8,7 @@ export default async function Home() {
   const actor = await requireActor();
   if (actor.mustChangePassword) redirect("/account");
   if (!actor.isAdmin) {
-    const projects = await listProjectsForActor(await getDb(), actor);
+    const projects = await listMyProjects();
     if (projects.length === 1) redirect(`/projects/${projects[0]!.slug}`);
   }
   redirect("/projects");

@@ -2,15 +2,14 @@ import Link from "next/link";
 import { Providers } from "@/components/providers";
 import { Sidebar } from "@/components/shell/sidebar";
 import { Alert } from "@/components/ui/alert";
-import { getDb } from "@/db";
 import { navFor } from "@/lib/auth/navigation";
 import { orgRoleLabels, personaLabels } from "@/lib/auth/permissions";
 import { requireActor } from "@/lib/auth/session";
-import { listProjectsForActor } from "@/lib/projects/queries";
+import { listMyProjects } from "@/lib/projects/current";
 
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const actor = await requireActor();
-  const projects = await listProjectsForActor(await getDb(), actor);
+  const projects = await listMyProjects();
   const roleLabel = actor.isAdmin ? "Admin" : actor.orgRole === "ops" ? `Org role: ${orgRoleLabels.ops}` : "Member";
   return (
     <Providers>

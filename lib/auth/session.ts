@@ -30,8 +30,11 @@ export async function authorizeRequest(permission: Permission, scope?: ProjectSc
   return authorize(await getDb(), claims, permission, scope);
 }
 
-/** The signed-in user, or null (deactivated users and ended sessions count as signed out). */
-export async function currentActor(): Promise<Actor | null> {
+/**
+ * The signed-in user, or null (deactivated users and ended sessions count as signed out).
+ * Read once per request: the layout and the page of one render share it.
+ */
+export const currentActor = cache(async (): Promise<Actor | null> => {
   const claims = await currentClaims();
   if (!claims) return null;
   try {
@@ -40,7 +43,7 @@ export async function currentActor(): Promise<Actor | null> {
     if (e instanceof UnauthenticatedError) return null;
     throw e;
   }
-}
+});
 
 /** For pages: the signed-in user, or a redirect to sign-in. */
 export async function requireActor(): Promise<Actor> {

@@ -6,17 +6,16 @@ import { buttonClasses } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
-import { getDb } from "@/db";
 import { can, personaLabels } from "@/lib/auth/permissions";
 import { requireActor } from "@/lib/auth/session";
-import { listProjectsForActor } from "@/lib/projects/queries";
+import { listMyProjects } from "@/lib/projects/current";
 import { formatDate } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Projects" };
 
 export default async function ProjectsPage() {
   const actor = await requireActor();
-  const projects = await listProjectsForActor(await getDb(), actor);
+  const projects = await listMyProjects();
   const canCreate = can({ isAdmin: actor.isAdmin, orgRole: actor.orgRole, persona: null }, "projects.create");
   const createButton = canCreate ? (
     <Link href="/projects/new" className={buttonClasses("primary")}>

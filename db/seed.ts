@@ -1,7 +1,10 @@
 import { count, eq } from "drizzle-orm";
+import type { Actor } from "@/lib/auth/authorize";
 import { hashPassword } from "@/lib/auth/password";
+import { addRule, createDataset, registerUpload } from "@/lib/datasets/service";
 import type { Db } from "./client";
-import { auditLog, memberships, projects, users } from "./schema";
+import { demoSubscribersCsv } from "./demo-data";
+import { auditLog, datasets, memberships, projects, users } from "./schema";
 
 export const DEMO_PASSWORD = "ferry-demo";
 
@@ -28,6 +31,12 @@ export async function isEmpty(db: Db): Promise<boolean> {
 
 /** Creates whatever part of the demo organisation is missing; running it again changes nothing. */
 export async function seedDemo(db: Db): Promise<{ createdUsers: number; createdProject: boolean }> {
+  const result = await seedPeopleAndProject(db);
+  await seedDemoDataset(db);
+  return result;
+}
+
+async function seedPeopleAndProject(db: Db): Promise<{ createdUsers: number; createdProject: boolean }> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   return db.transaction(async (tx) => {
     let createdUsers = 0;
@@ -67,4 +76,29 @@ export async function seedDemo(db: Db): Promise<{ createdUsers: number; createdP
     }
     return { createdUsers, createdProject: Boolean(insertedProject[0]) };
   });
+}
+
+/**
+ * The demo project's "subscribers" dataset, registered through the real services (profile, sample,
+ * validation, audit) by the demo data scientist: two versions, the second drifting and failing a rule.
+ */
+async function seedDemoDataset(db: Db): Promise<void> {
+  const [project] = await db.select({ id: projects.id, slug: projects.slug, name: projects.name }).from(projects).where(eq(projects.slug, demoProject.slug));
+  const [ds] = await db.select().from(users).where(eq(users.email, "ds@ferry.dev"));
+  if (!project || !ds) return;
+  const [existing] = await db.select({ n: count() }).from(datasets).where(eq(datasets.projectId, project.id));
+  if ((existing?.n ?? 0) > 0) return;
+  const actor: Actor = { id: ds.id, email: ds.email, name: ds.name, isAdmin: ds.isAdmin, orgRole: ds.orgRole, mustChangePassword: false, sessionId: null, tokenId: null };
+  const name = "subscribers";
+  await createDataset(db, actor, project, { name, description: "One row per subscriber: plan, billing, usage and whether they churned within 30 days." });
+  await addRule(db, actor, project, name, { kind: "column_present", column: "churned", severity: "fail" });
+  await addRule(db, actor, project, name, { kind: "max_null_fraction", column: "monthly_fee", max: 0.05, severity: "fail" });
+  await addRule(db, actor, project, name, { kind: "numeric_range", column: "monthly_fee", min: 0, max: 250, severity: "fail" });
+  await addRule(db, actor, project, name, { kind: "allowed_values", column: "country", values: ["US", "DE", "FR", "GB", "BR"], severity: "warn" });
+  await addRule(db, actor, project, name, { kind: "unique", column: "subscriber_id", severity: "fail" });
+  await addRule(db, actor, project, name, { kind: "schema_unchanged", severity: "warn" });
+  for (const version of [1, 2] as const) {
+    const bytes = new TextEncoder().encode(demoSubscribersCsv(version));
+    await registerUpload(db, actor, project, name, { filename: `subscribers-2026-${version === 1 ? "09" : "10"}.csv`, body: [bytes] });
+  }
 }

@@ -86,6 +86,9 @@ test("a data scientist sees only their own projects; other projects are not foun
   expect(res?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   const api = await page.request.get(`/api/v1/projects/${slug}/activity`);
-  expect(api.status()).toBe(404);
-  expect(await api.json()).toEqual({ error: "Project not found." });
+  // The API answers 403 alike for projects one cannot see and for projects that do not exist.
+  expect(api.status()).toBe(403);
+  expect(await api.json()).toEqual({ error: "You do not have access to this project, or it does not exist." });
+  const none = await page.request.get(`/api/v1/projects/no-such-${slug}/activity`);
+  expect([none.status(), await none.json()]).toEqual([403, await api.json()]);
 });

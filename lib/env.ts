@@ -27,6 +27,8 @@ const envSchema = z.object({
   // Session lifetime in hours.
   FERRY_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
   FERRY_LOG_QUIET: flag,
+  // Largest dataset upload accepted, in megabytes (MB = 1,000,000 bytes).
+  FERRY_UPLOAD_LIMIT_MB: z.coerce.number().positive().max(1_000_000).default(500),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -46,6 +48,7 @@ export const isProduction = env.NODE_ENV === "production";
 export const isBuildPhase = env.NEXT_PHASE === "phase-production-build";
 export const dataDir = path.resolve(env.FERRY_DATA_DIR);
 export const demoEnabled = !isProduction || env.FERRY_DEMO;
+export const uploadLimitBytes = Math.floor(env.FERRY_UPLOAD_LIMIT_MB * 1_000_000);
 
 /** For tests: parse an arbitrary environment with the same rules. */
 export { parseEnv };

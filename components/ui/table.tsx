@@ -10,7 +10,8 @@ export interface Column {
 /** A full-width table in a card: header row from `columns`, rows as children. */
 export function Table({ columns, children, label }: { columns: Column[]; children: React.ReactNode; label?: string }) {
   return (
-    <div className="overflow-x-auto">
+    // relative: keeps absolutely positioned sr-only headers inside the scroll box (no page-wide overflow on phones).
+    <div className="relative overflow-x-auto">
       <table className="w-full text-left text-sm" aria-label={label}>
         <thead className="border-b border-slate-100 text-xs text-slate-500 uppercase">
           <tr>

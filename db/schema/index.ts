@@ -1,3 +1,5 @@
 export * from "./audit";
+export * from "./datasets";
 export * from "./projects";
+export * from "./tokens";
 export * from "./users";

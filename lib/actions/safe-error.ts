@@ -8,6 +8,8 @@ export class SafeError extends Error {
     readonly status: number = 400,
     /** Field the message belongs to, for forms. */
     readonly field?: string,
+    /** Extra JSON fields for API clients (e.g. the URL of the existing version a duplicate matches). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = "SafeError";
@@ -25,6 +27,17 @@ export class ForbiddenError extends SafeError {
   constructor(message = "You are not allowed to do this.") {
     super(message, 403);
     this.name = "ForbiddenError";
+  }
+}
+
+/**
+ * A project the caller is not a member of, or that does not exist: one answer for both, so project
+ * names do not leak. HTTP APIs answer 403; pages render it as "not found".
+ */
+export class NoProjectAccessError extends ForbiddenError {
+  constructor() {
+    super("You do not have access to this project, or it does not exist.");
+    this.name = "NoProjectAccessError";
   }
 }
 

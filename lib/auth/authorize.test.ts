@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { createFixtureOrg, createTestDatabase, testDbKind, type FixturePerson, type TestDatabase } from "@/db/testing";
 import { sessions, users } from "@/db/schema";
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from "@/lib/actions/safe-error";
+import { ForbiddenError, NoProjectAccessError, NotFoundError, UnauthenticatedError } from "@/lib/actions/safe-error";
 import { authorize } from "./authorize";
 import { isProjectPermission, permissionNames, type Permission } from "./permissions";
 
@@ -48,8 +48,8 @@ describe(`authorize() on ${testDbKind}`, () => {
           expect(ctx.actor.id).toBe(org.users[person].id);
           if (scope) expect(ctx.project?.id).toBe(org.project.id);
         } else if (scope && (person === "outsider" || person === "orgOpsOutsider")) {
-          // Non-members learn nothing, not even that the project exists.
-          await expect(call).rejects.toBeInstanceOf(NotFoundError);
+          // Non-members learn nothing, not even that the project exists (same answer as for no project).
+          await expect(call).rejects.toBeInstanceOf(NoProjectAccessError);
         } else {
           await expect(call).rejects.toBeInstanceOf(ForbiddenError);
         }
@@ -64,9 +64,18 @@ describe(`authorize() on ${testDbKind}`, () => {
     await expect(authorize(t.db, { sessionId: "expired-session" }, "account.update")).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 
-  it("answers 'not found' for projects that do not exist, by slug and by malformed id", async () => {
+  it("answers 'not found' to admins for projects that do not exist, by slug and by malformed id", async () => {
     await expect(authorize(t.db, org.users.admin.claims, "projects.read", { projectSlug: "no-such-project" })).rejects.toBeInstanceOf(NotFoundError);
     await expect(authorize(t.db, org.users.admin.claims, "projects.read", { projectId: "'; drop table users; --" })).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("gives non-admins one answer for 'no such project' and 'not a member' (403, nothing leaks)", async () => {
+    const missing = await authorize(t.db, org.users.outsider.claims, "projects.read", { projectSlug: "no-such-project" }).catch((e) => e);
+    const notMember = await authorize(t.db, org.users.outsider.claims, "projects.read", { projectSlug: org.project.slug }).catch((e) => e);
+    expect(missing).toBeInstanceOf(NoProjectAccessError);
+    expect(notMember).toBeInstanceOf(NoProjectAccessError);
+    expect([missing.status, missing.message]).toEqual([notMember.status, notMember.message]);
+    expect(missing.status).toBe(403);
   });
 
   it("reads roles from the database on every call: a role change takes effect at once", async () => {

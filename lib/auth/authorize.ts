@@ -1,8 +1,8 @@
 import "server-only";
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { memberships, projects, sessions, users } from "@/db/schema";
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from "@/lib/actions/safe-error";
+import { apiTokens, memberships, projects, sessions, users } from "@/db/schema";
+import { ForbiddenError, NoProjectAccessError, NotFoundError, UnauthenticatedError } from "@/lib/actions/safe-error";
 import {
   can,
   isProjectPermission,
@@ -14,11 +14,13 @@ import {
   type Persona,
   type ProjectScopedPermission,
 } from "./permissions";
+import { hashApiToken, looksLikeApiToken } from "./tokens";
 
-/** What the session cookie carries: only a reference to a server-side session row. */
-export interface SessionClaims {
-  sessionId: string;
-}
+/**
+ * Who is calling: the session cookie (only a reference to a server-side session row), or a personal
+ * API token from an `Authorization: Bearer` header. Both are checked against the database every time.
+ */
+export type SessionClaims = { sessionId: string; apiToken?: undefined } | { apiToken: string; sessionId?: undefined };
 
 export interface Actor {
   id: string;
@@ -27,7 +29,10 @@ export interface Actor {
   isAdmin: boolean;
   orgRole: OrgRole;
   mustChangePassword: boolean;
-  sessionId: string;
+  /** The session the request came with; null when it came with an API token. */
+  sessionId: string | null;
+  /** The API token the request came with; null for browser sessions. */
+  tokenId: string | null;
 }
 
 export interface ProjectRef {
@@ -52,24 +57,54 @@ export type ProjectScope = { projectSlug: string } | { projectId: string };
  * and role changes take effect at once, whatever the cookie says.
  */
 export async function resolveActor(db: Db, claims: SessionClaims | null): Promise<Actor> {
+  if (claims?.apiToken !== undefined) return resolveTokenActor(db, claims.apiToken);
   if (!claims?.sessionId) throw new UnauthenticatedError();
   const [row] = await db
-    .select({
-      id: users.id,
-      email: users.email,
-      name: users.name,
-      isAdmin: users.isAdmin,
-      orgRole: users.orgRole,
-      active: users.active,
-      mustChangePassword: users.mustChangePassword,
-    })
+    .select(actorColumns)
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(eq(sessions.id, claims.sessionId), gt(sessions.expiresAt, new Date())));
   if (!row) throw new UnauthenticatedError("Your session has ended. Sign in again.");
+  return activeActor(row, { sessionId: claims.sessionId, tokenId: null });
+}
+
+const actorColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  isAdmin: users.isAdmin,
+  orgRole: users.orgRole,
+  active: users.active,
+  mustChangePassword: users.mustChangePassword,
+};
+
+function activeActor(
+  row: Omit<Actor, "sessionId" | "tokenId"> & { active: boolean },
+  via: Pick<Actor, "sessionId" | "tokenId">,
+): Actor {
   if (!row.active) throw new UnauthenticatedError("This account has been deactivated. Ask an admin to reactivate it.");
   const { active: _active, ...actor } = row;
-  return { ...actor, sessionId: claims.sessionId };
+  return { ...actor, ...via };
+}
+
+/** A personal API token acts as its user, with the user's permissions, until revoked. */
+async function resolveTokenActor(db: Db, token: string): Promise<Actor> {
+  if (!looksLikeApiToken(token)) throw new UnauthenticatedError("Invalid API token.");
+  const [row] = await db
+    .select({ ...actorColumns, tokenId: apiTokens.id, revokedAt: apiTokens.revokedAt })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.tokenHash, hashApiToken(token)));
+  if (!row) throw new UnauthenticatedError("Invalid API token.");
+  if (row.revokedAt) throw new UnauthenticatedError("This API token has been revoked.");
+  const { tokenId, revokedAt: _revoked, ...user } = row;
+  const actor = activeActor(user, { sessionId: null, tokenId });
+  // Last-used time at minute precision: one cheap write per token per minute, not per request.
+  await db
+    .update(apiTokens)
+    .set({ lastUsedAt: sql`now()` })
+    .where(and(eq(apiTokens.id, tokenId), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - interval '1 minute'`))));
+  return actor;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -92,8 +127,8 @@ async function loadProject(db: Db, actor: Actor, scope: ProjectScope) {
 
 /**
  * The one authorization check. Every server action and route handler calls it (through the action
- * client or `lib/auth/session`) before touching data. Non-members get "not found" rather than
- * "forbidden", so a project's existence does not leak.
+ * client or `lib/auth/session`) before touching data. Non-members get NoProjectAccessError, the same
+ * answer as for a project that does not exist, so a project's existence does not leak.
  */
 export async function authorize(
   db: Db,
@@ -127,7 +162,10 @@ export async function authorize(
 
   if (!scope) throw new Error(`authorize(${permission}) needs a project scope`);
   const row = await loadProject(db, actor, scope);
-  if (!row || (!row.persona && !actor.isAdmin)) throw new NotFoundError("Project not found.");
+  // Admins see every project, so for them a missing one is simply not found. Everyone else gets the
+  // same refusal for "not a member" and "no such project".
+  if (!row && actor.isAdmin) throw new NotFoundError("Project not found.");
+  if (!row || (!row.persona && !actor.isAdmin)) throw new NoProjectAccessError();
   const persona = row.persona ?? null;
   if (!can({ isAdmin: actor.isAdmin, orgRole: actor.orgRole, persona }, permission)) {
     const as = persona ? `As ${personaLabels[persona].toLowerCase()} in this project you` : "You";

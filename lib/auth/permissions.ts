@@ -87,7 +87,7 @@ export const permissions = {
   "account.update": {
     scope: "org",
     orgRoles: ["member", "ops"],
-    description: "Change one's own password",
+    description: "Manage one's own account: password and API tokens",
   },
   "users.manage": {
     scope: "org",

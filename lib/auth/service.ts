@@ -95,7 +95,7 @@ export async function changePassword(
       .set({ passwordHash, mustChangePassword: false, updatedAt: new Date() })
       .where(eq(users.id, actor.id));
     // Other sessions of this user end: a changed password should lock out whoever else had it.
-    await tx.delete(sessions).where(and(eq(sessions.userId, actor.id), ne(sessions.id, actor.sessionId)));
+    await tx.delete(sessions).where(and(eq(sessions.userId, actor.id), ne(sessions.id, actor.sessionId ?? "")));
     await recordAudit(tx, actor, {
       action: "user.change_password",
       subject: { type: "user", id: actor.id },

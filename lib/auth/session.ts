@@ -2,7 +2,7 @@ import "server-only";
 import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { getDb } from "@/db";
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from "@/lib/actions/safe-error";
+import { ForbiddenError, NoProjectAccessError, NotFoundError, UnauthenticatedError } from "@/lib/actions/safe-error";
 import {
   authorize,
   resolveActor,
@@ -19,6 +19,26 @@ import type { OrgScopedPermission, Permission, ProjectScopedPermission } from ".
 export async function currentClaims(): Promise<SessionClaims | null> {
   const session = await auth();
   return session?.sid ? { sessionId: session.sid } : null;
+}
+
+/**
+ * The caller of an HTTP API request: a personal API token (`Authorization: Bearer …`) when the
+ * header is present, else the session cookie. A malformed header is refused rather than ignored.
+ */
+export async function requestClaims(request: Request): Promise<SessionClaims | null> {
+  const header = request.headers.get("authorization");
+  if (header === null) return currentClaims();
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer <token>".');
+  return { apiToken: match[1] };
+}
+
+/** authorize() for an HTTP API route handler: API token or session, same permissions either way. */
+export async function authorizeApiRequest(request: Request, permission: ProjectScopedPermission, scope: ProjectScope): Promise<ProjectAuthContext>;
+export async function authorizeApiRequest(request: Request, permission: OrgScopedPermission): Promise<AuthContext>;
+export async function authorizeApiRequest(request: Request, permission: Permission, scope?: ProjectScope): Promise<AuthContext> {
+  const claims = await requestClaims(request);
+  return authorize(await getDb(), claims, permission, scope);
 }
 
 /** authorize() for the current request: used by route handlers and the action client. */
@@ -55,8 +75,8 @@ export async function requireActor(): Promise<Actor> {
 export type PageAuth<C extends AuthContext = AuthContext> = { ok: true; ctx: C } | { ok: false; reason: string };
 
 /**
- * For pages: authorize() with the page-shaped outcomes. Signed out → sign-in; unknown project →
- * 404; forbidden → { ok: false } so the page renders an explanation instead of its content.
+ * For pages: authorize() with the page-shaped outcomes. Signed out → sign-in; unknown project or
+ * not a member → 404; forbidden → { ok: false } so the page renders an explanation instead of its content.
  */
 export async function authorizePage(permission: ProjectScopedPermission, scope: ProjectScope): Promise<PageAuth<ProjectAuthContext>>;
 export async function authorizePage(permission: OrgScopedPermission): Promise<PageAuth>;
@@ -65,7 +85,7 @@ export async function authorizePage(permission: Permission, scope?: ProjectScope
     return { ok: true, ctx: await authorizeRequest(permission, scope) };
   } catch (e) {
     if (e instanceof UnauthenticatedError) redirect("/sign-in");
-    if (e instanceof NotFoundError) notFound();
+    if (e instanceof NotFoundError || e instanceof NoProjectAccessError) notFound();
     if (e instanceof ForbiddenError) return { ok: false, reason: e.message };
     throw e;
   }

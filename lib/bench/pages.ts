@@ -1,7 +1,7 @@
-// `npm run bench`: measures DESIGN §5 page targets on the seeded demo, against a production build.
+// Page bench (part of `npm run bench`): DESIGN §5 page targets on the seeded demo, against a production build.
 //   - server response time per page (p50/p95 over N sequential requests, signed in), target ≤ 300 ms p95
 //   - first-load JavaScript per route (every script the HTML loads, gzipped), target ≤ 200 kB
-// Prints one JSON document. Uses PGlite in a fresh data dir, or PostgreSQL with BENCH_DATABASE_URL.
+// Uses PGlite in a fresh data dir, or PostgreSQL with BENCH_DATABASE_URL.
 import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -22,6 +22,10 @@ const pages: { path: string; as: string }[] = [
   { path: "/projects/churn-prediction/members", as: "admin@ferry.dev" },
   { path: "/admin/users", as: "admin@ferry.dev" },
   { path: "/account", as: "manager@ferry.dev" },
+  { path: "/projects/churn-prediction/datasets", as: "ds@ferry.dev" },
+  { path: "/projects/churn-prediction/datasets/subscribers", as: "ds@ferry.dev" },
+  { path: "/projects/churn-prediction/datasets/subscribers/versions/2", as: "manager@ferry.dev" },
+  { path: "/api/v1/projects/churn-prediction/datasets/subscribers/versions/2", as: "manager@ferry.dev" },
   { path: "/api/v1/projects/churn-prediction/activity", as: "manager@ferry.dev" },
   { path: "/api/health", as: "" },
 ];
@@ -92,7 +96,7 @@ async function firstLoadJs(base: string, pagePath: string, cookie: string) {
   return { scripts: srcs.length, gzipKb: Math.round((gzipBytes / 1024) * 10) / 10 };
 }
 
-async function main() {
+export async function benchPages(): Promise<Record<string, unknown> & { pass: boolean }> {
   if (!fs.existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
     console.error("[bench] no production build: running next build…");
     const b = spawnSync("npx", ["next", "build"], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
@@ -130,8 +134,7 @@ async function main() {
     }
     const worstP95 = Math.max(...results.map((r) => r.p95Ms as number));
     const worstJs = Math.max(...results.map((r) => (r.firstLoadJsGzipKb as number | null) ?? 0));
-    const report = {
-      bench: "pages",
+    return {
       database,
       machine: { cpus: os.cpus().length, node: process.version },
       targets: { serverResponseP95Ms: TARGET_P95_MS, firstLoadJsGzipKb: TARGET_JS_KB },
@@ -139,8 +142,6 @@ async function main() {
       pass: worstP95 <= TARGET_P95_MS && worstJs <= TARGET_JS_KB,
       pages: results,
     };
-    console.log(JSON.stringify(report, null, 2));
-    if (!report.pass) process.exitCode = 1;
   } finally {
     try {
       process.kill(-proc.pid!, "SIGTERM");
@@ -148,8 +149,3 @@ async function main() {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
-
-main().catch((e) => {
-  console.error(`[bench] failed: ${e instanceof Error ? e.message : e}`);
-  process.exit(1);
-});

@@ -116,7 +116,7 @@ export async function resetPassword(db: Db, actor: Actor, userId: string): Promi
     const user = await loadUser(tx, userId);
     if (user.id === actor.id) throw new SafeError("Change your own password on your account page.", 409);
     await tx.update(users).set({ passwordHash, mustChangePassword: true, updatedAt: new Date() }).where(eq(users.id, userId));
-    await tx.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, actor.sessionId)));
+    await tx.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, actor.sessionId ?? "")));
     await recordAudit(tx, actor, {
       action: "user.reset_password",
       subject: { type: "user", id: userId },

@@ -3,17 +3,21 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
 import { DescriptionList } from "@/components/ui/description-list";
 import { PageHeader } from "@/components/ui/page-header";
+import { getDb } from "@/db";
 import { orgRoleLabels } from "@/lib/auth/permissions";
 import { requireActor } from "@/lib/auth/session";
+import { listApiTokens } from "@/lib/tokens/queries";
+import { ApiTokensCard } from "./api-tokens-card";
 import { ChangePasswordForm } from "./change-password-form";
 
 export const metadata: Metadata = { title: "Account" };
 
 export default async function AccountPage() {
   const actor = await requireActor();
+  const tokens = await listApiTokens(await getDb(), actor.id);
   return (
     <>
-      <PageHeader title="Account" description="Your sign-in details." />
+      <PageHeader title="Account" description="Your sign-in details and API tokens." />
       <div className="grid max-w-4xl gap-6 md:grid-cols-2">
         <Card>
           <CardHeader title="Profile" />
@@ -42,6 +46,10 @@ export default async function AccountPage() {
             <ChangePasswordForm />
           </div>
         </Card>
+        {/* min-w-0: the tokens table scrolls inside its card instead of widening the page on phones. */}
+        <div className="min-w-0 md:col-span-2">
+          <ApiTokensCard tokens={tokens} />
+        </div>
       </div>
     </>
   );

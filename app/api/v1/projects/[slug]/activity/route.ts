@@ -1,7 +1,7 @@
 import { connection, NextResponse, type NextRequest } from "next/server";
 import { getDb } from "@/db";
 import { errorResponse, parseQuery } from "@/lib/api/respond";
-import { authorizeRequest } from "@/lib/auth/session";
+import { authorizeApiRequest } from "@/lib/auth/session";
 import { listProjectActivity } from "@/lib/projects/queries";
 import { activityPageSchema } from "@/lib/projects/schemas";
 
@@ -9,7 +9,7 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
   await connection();
   try {
     const { slug } = await params;
-    const { project } = await authorizeRequest("projects.read", { projectSlug: slug });
+    const { project } = await authorizeApiRequest(request, "projects.read", { projectSlug: slug });
     const page = parseQuery(activityPageSchema, request.nextUrl.searchParams);
     return NextResponse.json(await listProjectActivity(await getDb(), project.id, page));
   } catch (e) {

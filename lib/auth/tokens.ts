@@ -1,0 +1,19 @@
+import crypto from "node:crypto";
+
+// Personal API tokens: "ferry_" + 43 base64url characters (256 random bits). The prefix makes a
+// leaked token recognisable to secret scanners; only the sha256 is stored.
+const PREFIX = "ferry_";
+const pattern = /^ferry_[A-Za-z0-9_-]{43}$/;
+
+export function generateApiToken(): { token: string; hash: string; displayPrefix: string } {
+  const token = PREFIX + crypto.randomBytes(32).toString("base64url");
+  return { token, hash: hashApiToken(token), displayPrefix: token.slice(0, PREFIX.length + 6) };
+}
+
+export function hashApiToken(token: string): string {
+  return crypto.createHash("sha256").update(token).digest("hex");
+}
+
+export function looksLikeApiToken(token: string): boolean {
+  return pattern.test(token);
+}

@@ -1,0 +1,31 @@
+// `npm run bench`: every DESIGN §5 target measured so far, as one JSON document on stdout
+// (progress goes to stderr). Exit status 1 when a target is missed.
+//   pages      — server response p95 and first-load JS per route (production build, seeded demo)
+//   profiling  — dataset upload profiling of a generated 1,000,000 × 20 CSV: time and peak RSS
+// BENCH_ONLY=pages|profiling runs one part.
+import os from "node:os";
+import { benchPages } from "./pages";
+import { benchProfiling } from "./profile";
+
+const parts: Record<string, () => Promise<Record<string, unknown>>> = { profiling: benchProfiling, pages: benchPages };
+
+async function main() {
+  const only = process.env.BENCH_ONLY;
+  const report: Record<string, unknown> = { machine: { cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version } };
+  let pass = true;
+  for (const [name, run] of Object.entries(parts)) {
+    if (only && only !== name) continue;
+    console.error(`[bench] ${name}…`);
+    const result = await run();
+    report[name] = result;
+    if (result.pass === false || result.ok === false) pass = false;
+  }
+  report.pass = pass;
+  console.log(JSON.stringify(report, null, 2));
+  if (!pass) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  console.error(`[bench] failed: ${e instanceof Error ? e.stack : e}`);
+  process.exit(1);
+});

@@ -2,12 +2,14 @@
 // (progress goes to stderr). Exit status 1 when a target is missed.
 //   pages      — server response p95 and first-load JS per route (production build, seeded demo)
 //   profiling  — dataset upload profiling of a generated 1,000,000 × 20 CSV: time and peak RSS
-// BENCH_ONLY=pages|profiling runs one part.
+//   upload     — the same CSV uploaded through the HTTP API of a production server: time, server memory growth
+// BENCH_ONLY=pages|profiling|upload runs one part.
 import os from "node:os";
 import { benchPages } from "./pages";
 import { benchProfiling } from "./profile";
+import { benchUpload } from "./upload";
 
-const parts: Record<string, () => Promise<Record<string, unknown>>> = { profiling: benchProfiling, pages: benchPages };
+const parts: Record<string, () => Promise<Record<string, unknown>>> = { profiling: benchProfiling, upload: benchUpload, pages: benchPages };
 
 async function main() {
   const only = process.env.BENCH_ONLY;

@@ -2,15 +2,10 @@
 //   - server response time per page (p50/p95 over N sequential requests, signed in), target ≤ 300 ms p95
 //   - first-load JavaScript per route (every script the HTML loads, gzipped), target ≤ 200 kB
 // Uses PGlite in a fresh data dir, or PostgreSQL with BENCH_DATABASE_URL.
-import { spawn, spawnSync } from "node:child_process";
-import crypto from "node:crypto";
-import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
-import path from "node:path";
 import zlib from "node:zlib";
+import { startBenchServer } from "./server";
 
-const ROOT = process.cwd();
 const N = Number(process.env.BENCH_REQUESTS ?? 60);
 const TARGET_P95_MS = 300;
 const TARGET_JS_KB = 200;
@@ -29,41 +24,6 @@ const pages: { path: string; as: string }[] = [
   { path: "/api/v1/projects/churn-prediction/activity", as: "manager@ferry.dev" },
   { path: "/api/health", as: "" },
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(base: string, proc: { exitCode: number | null }, log: () => string) {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`server exited:\n${log()}`);
-    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`server not healthy:\n${log()}`);
-}
-
-/** Signs in through the NextAuth credentials endpoint and returns the cookie header. */
-async function signIn(base: string, email: string): Promise<string> {
-  const csrfRes = await fetch(`${base}/api/auth/csrf`);
-  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const jar = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]);
-  const res = await fetch(`${base}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar.join("; ") },
-    body: new URLSearchParams({ email, password: "ferry-demo", csrfToken, callbackUrl: `${base}/` }),
-  });
-  const session = res.headers.getSetCookie().find((c) => c.includes("session-token="));
-  if (!session) throw new Error(`sign-in as ${email} failed (HTTP ${res.status})`);
-  return [...jar, session.split(";")[0]].join("; ");
-}
 
 function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -97,36 +57,13 @@ async function firstLoadJs(base: string, pagePath: string, cookie: string) {
 }
 
 export async function benchPages(): Promise<Record<string, unknown> & { pass: boolean }> {
-  if (!fs.existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
-    console.error("[bench] no production build: running next build…");
-    const b = spawnSync("npx", ["next", "build"], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-    if (b.status !== 0) process.exit(1);
-  }
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-bench-"));
-  const database = process.env.BENCH_DATABASE_URL ? "postgres" : "pglite";
-  let out = "";
-  const proc = spawn("node", ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      FERRY_DATA_DIR: dataDir,
-      FERRY_DEMO: "1",
-      AUTH_SECRET: crypto.randomBytes(32).toString("base64"),
-      DATABASE_URL: process.env.BENCH_DATABASE_URL ?? "",
-      NEXT_TELEMETRY_DISABLED: "1",
-    },
-    detached: true,
-  });
-  proc.stdout.on("data", (d) => (out += d));
-  proc.stderr.on("data", (d) => (out += d));
+  const server = await startBenchServer();
+  const { base } = server;
   try {
-    await waitHealthy(base, proc, () => out);
     const cookies = new Map<string, string>();
     const results: Record<string, unknown>[] = [];
     for (const p of pages) {
-      if (p.as && !cookies.has(p.as)) cookies.set(p.as, await signIn(base, p.as));
+      if (p.as && !cookies.has(p.as)) cookies.set(p.as, await server.signIn(p.as));
       const cookie = p.as ? cookies.get(p.as)! : "";
       const timing = await timePage(base, p.path, cookie);
       const js = p.path.startsWith("/api/") ? null : await firstLoadJs(base, p.path, cookie);
@@ -135,7 +72,7 @@ export async function benchPages(): Promise<Record<string, unknown> & { pass: bo
     const worstP95 = Math.max(...results.map((r) => r.p95Ms as number));
     const worstJs = Math.max(...results.map((r) => (r.firstLoadJsGzipKb as number | null) ?? 0));
     return {
-      database,
+      database: server.database,
       machine: { cpus: os.cpus().length, node: process.version },
       targets: { serverResponseP95Ms: TARGET_P95_MS, firstLoadJsGzipKb: TARGET_JS_KB },
       worst: { serverResponseP95Ms: worstP95, firstLoadJsGzipKb: worstJs },
@@ -143,9 +80,6 @@ export async function benchPages(): Promise<Record<string, unknown> & { pass: bo
       pages: results,
     };
   } finally {
-    try {
-      process.kill(-proc.pid!, "SIGTERM");
-    } catch {}
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    server.stop();
   }
 }

@@ -317,20 +317,38 @@ describe(`datasets API on ${testDbKind}`, () => {
     expect(list.filter((a) => a === "dataset_rule.create")).toHaveLength(EXPECTED.rules.length);
   });
 
+  it("never uses the uploaded file name as a path", async () => {
+    const res = await upload("dataScientist", "customers", "id,x\n1,2\n", "../../../etc/evil.csv");
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    const v = await (await getVersion("dataScientist", "customers", body.version)).json();
+    expect(v.filename).toBe("evil.csv"); // directory parts are dropped; the name is metadata only
+    expect(v.uri).toMatch(/^ferry-artifacts:\/datasets\/[0-9a-f-]{36}\/[0-9a-f-]{36}\/data\.csv$/);
+    expect(storedFiles().every((f) => /^datasets\/[0-9a-f-]{36}\/[0-9a-f-]{36}\/(data\.csv|sample\.json)$/.test(f))).toBe(true);
+  });
+
+  it("lists the projects a token's user can see", async () => {
+    const projectsRoute = await import("@/app/api/v1/projects/route");
+    const url = "http://ferry.test/api/v1/projects";
+    const get = (who: string) => projectsRoute.GET(Object.assign(new Request(url, { headers: auth(who) }), { nextUrl: new URL(url) }) as never);
+    expect((await (await get("dataScientist")).json()).projects).toMatchObject([{ slug, persona: "data_scientist" }]);
+    expect((await (await get("outsider")).json()).projects).toEqual([]);
+  });
+
   it("lists datasets and versions (newest first, paginated)", async () => {
     const list = await datasetsRoute.GET(Object.assign(new Request(base(), { headers: auth("manager") }), { nextUrl: new URL(base()) }) as never, {
       params: Promise.resolve({ slug }),
     });
     const names = (await list.json()).datasets.map((d: { name: string; latestVersion: number }) => [d.name, d.latestVersion]);
-    expect(names.sort()).toEqual([["customers", 2], ["customers-checked", 2]]);
+    expect(names.sort()).toEqual([["customers", 3], ["customers-checked", 2]]);
     const url = `${base()}/customers/versions?limit=1`;
     const page1 = await (
       await versionsRoute.GET(Object.assign(new Request(url, { headers: auth("manager") }), { nextUrl: new URL(url) }) as never, {
         params: Promise.resolve({ slug, name: "customers" }),
       })
     ).json();
-    expect(page1.items.map((v: { version: number }) => v.version)).toEqual([2]);
-    expect(page1.nextBefore).toBe(2);
+    expect(page1.items.map((v: { version: number }) => v.version)).toEqual([3]);
+    expect(page1.nextBefore).toBe(3);
   });
 });
 

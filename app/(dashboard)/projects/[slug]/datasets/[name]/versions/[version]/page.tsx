@@ -105,14 +105,14 @@ export default async function VersionPage({ params }: Props) {
           </div>
           <div className="flex flex-wrap gap-x-2">
             <dt className="text-slate-500">{v.source === "upload" ? "Stored as" : "Location"}</dt>
-            <dd className="break-all text-slate-800">
+            <dd className="text-slate-800">
               {v.source === "upload" ? (
                 <>
-                  <code className="text-xs">ferry-artifacts:/{v.uri}</code>
-                  {v.filename && <span className="text-slate-500"> (uploaded as {v.filename})</span>}
+                  <code className="text-xs break-all">ferry-artifacts:/{v.uri}</code>
+                  {v.filename && <span className="whitespace-nowrap text-slate-500"> (uploaded as {v.filename})</span>}
                 </>
               ) : (
-                <code className="text-xs">{v.uri}</code>
+                <code className="text-xs break-all">{v.uri}</code>
               )}
             </dd>
           </div>

@@ -1,0 +1,105 @@
+// A production Ferry server for benches: `next start` on a free port, a fresh data dir, the demo
+// organisation; PGlite, or PostgreSQL with BENCH_DATABASE_URL. Builds first when there is no build.
+import { spawn, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+export interface BenchServer {
+  base: string;
+  pid: number;
+  database: "pglite" | "postgres";
+  /** Signs in through the NextAuth credentials endpoint and returns the cookie header. */
+  signIn: (email: string) => Promise<string>;
+  /** Resident memory of the server process, in MB (Linux /proc). */
+  rssMb: () => number;
+  stop: () => void;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(base: string, proc: { exitCode: number | null }, log: () => string) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`server exited:\n${log()}`);
+    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`server not healthy:\n${log()}`);
+}
+
+async function signIn(base: string, email: string): Promise<string> {
+  const csrfRes = await fetch(`${base}/api/auth/csrf`);
+  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+  const jar = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]);
+  const res = await fetch(`${base}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar.join("; ") },
+    body: new URLSearchParams({ email, password: "ferry-demo", csrfToken, callbackUrl: `${base}/` }),
+  });
+  const session = res.headers.getSetCookie().find((c) => c.includes("session-token="));
+  if (!session) throw new Error(`sign-in as ${email} failed (HTTP ${res.status})`);
+  return [...jar, session.split(";")[0]].join("; ");
+}
+
+function rssOf(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+export async function startBenchServer(): Promise<BenchServer> {
+  if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
+    console.error("[bench] no production build: running next build…");
+    const b = spawnSync("npx", ["next", "build"], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    if (b.status !== 0) throw new Error("next build failed");
+  }
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-bench-"));
+  let out = "";
+  const proc = spawn("node", ["node_modules/next/dist/bin/next", "start", "-p", String(port), "-H", "127.0.0.1"], {
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      FERRY_DATA_DIR: dataDir,
+      FERRY_DEMO: "1",
+      AUTH_SECRET: crypto.randomBytes(32).toString("base64"),
+      DATABASE_URL: process.env.BENCH_DATABASE_URL ?? "",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
+    detached: true,
+  });
+  proc.stdout.on("data", (d) => (out += d));
+  proc.stderr.on("data", (d) => (out += d));
+  const stop = () => {
+    try {
+      process.kill(-proc.pid!, "SIGTERM");
+    } catch {}
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitHealthy(base, proc, () => out);
+  } catch (e) {
+    stop();
+    throw e;
+  }
+  return {
+    base,
+    pid: proc.pid!,
+    database: process.env.BENCH_DATABASE_URL ? "postgres" : "pglite",
+    signIn: (email) => signIn(base, email),
+    rssMb: () => rssOf(proc.pid!),
+    stop,
+  };
+}

@@ -2,6 +2,7 @@ import { dehydrate, HydrationBoundary, QueryClient } from "@tanstack/react-query
 import type { Metadata } from "next";
 import Link from "next/link";
 import { Forbidden } from "@/components/shell/forbidden";
+import { ValidationBadge } from "@/components/datasets/validation-badge";
 import { ActivityFeed } from "@/components/projects/activity-feed";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
@@ -10,6 +11,8 @@ import { getDb } from "@/db";
 import { can, personaLabels, personas } from "@/lib/auth/permissions";
 import { authorizeProjectPage } from "@/lib/auth/session";
 import { formatDate } from "@/lib/format";
+import { listDatasets } from "@/lib/datasets/queries";
+import { datasetUrl } from "@/lib/datasets/service";
 import { getProjectDetails, listMembers, listProjectActivity } from "@/lib/projects/queries";
 import { projectKeys } from "@/lib/projects/query-keys";
 
@@ -25,7 +28,11 @@ export default async function ProjectOverviewPage({ params }: { params: Promise<
   if (!auth.ok) return <Forbidden reason={auth.reason} />;
   const { project, actor } = auth.ctx;
   const db = await getDb();
-  const [details, members] = await Promise.all([getProjectDetails(db, project.id), listMembers(db, project.id)]);
+  const [details, members, datasets] = await Promise.all([
+    getProjectDetails(db, project.id),
+    listMembers(db, project.id),
+    listDatasets(db, project.id),
+  ]);
 
   const queryClient = new QueryClient();
   await queryClient.prefetchInfiniteQuery({
@@ -48,6 +55,30 @@ export default async function ProjectOverviewPage({ params }: { params: Promise<
         </Card>
       </div>
       <div className="space-y-6">
+        <Card>
+          <CardHeader
+            title="Datasets"
+            description={datasets.length === 0 ? "None yet." : `${datasets.length} ${datasets.length === 1 ? "dataset" : "datasets"}, latest version of each`}
+            actions={
+              <Link href={`/projects/${project.slug}/datasets`} className="text-sm font-medium text-brand-700 hover:underline">
+                View all
+              </Link>
+            }
+          />
+          {datasets.length > 0 && (
+            <ul className="divide-y divide-slate-100 px-5" aria-label="Datasets">
+              {datasets.slice(0, 5).map((d) => (
+                <li key={d.id} className="flex items-center justify-between gap-3 py-3 text-sm">
+                  <Link href={datasetUrl(project, d.name)} className="truncate font-medium text-brand-700 hover:underline">
+                    {d.name}
+                    {d.latestVersion && <span className="ml-1.5 font-normal text-slate-500">v{d.latestVersion}</span>}
+                  </Link>
+                  {d.latestValidation ? <ValidationBadge status={d.latestValidation} /> : <span className="text-slate-400">no versions</span>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
         <Card>
           <CardHeader title="About" />
           <DescriptionList

@@ -22,7 +22,7 @@ export function NewVersionPanel(props: { projectSlug: string; datasetName: strin
     <Card>
       <CardHeader title="New version" description="Versions are numbered and immutable; identical content is detected by its sha256." />
       <div className="px-5 pt-3">
-        <div role="tablist" aria-label="How to add the version" className="inline-flex rounded-md bg-slate-100 p-0.5 text-sm">
+        <div role="group" aria-label="How to add the version" className="inline-flex rounded-md bg-slate-100 p-0.5 text-sm">
           {(
             [
               ["upload", "Upload a CSV", FileUp],
@@ -31,9 +31,8 @@ export function NewVersionPanel(props: { projectSlug: string; datasetName: strin
           ).map(([m, label, Icon]) => (
             <button
               key={m}
-              role="tab"
               type="button"
-              aria-selected={mode === m}
+              aria-pressed={mode === m}
               onClick={() => setMode(m)}
               className={cn(
                 "inline-flex items-center gap-1.5 rounded px-3 py-1.5 font-medium",

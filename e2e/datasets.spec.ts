@@ -28,9 +28,16 @@ test("a data scientist creates a dataset, adds a rule, uploads a CSV and sees it
   await expect(page.getByRole("list", { name: "Validation rules" })).toContainText("age between 0 and 120");
   await screenshot(page, testInfo, "dataset-page");
 
-  await page.locator("#version-file").setInputFiles(FIXTURE);
+  // Keyboard only: from the source toggle, Tab reaches the file chooser, Enter opens it.
+  await page.getByRole("button", { name: "Register external data" }).focus();
+  await page.keyboard.press("Tab");
+  await expect(page.locator("#version-file")).toBeFocused();
+  const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Enter")]);
+  await chooser.setFiles(FIXTURE);
   await expect(page.getByText("customers.csv")).toBeVisible();
-  await page.getByRole("button", { name: "Upload version" }).click();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("button", { name: "Upload version" })).toBeFocused();
+  await page.keyboard.press("Enter");
   await expect(page).toHaveURL(new RegExp(`/datasets/${name}/versions/1$`), { timeout: 30_000 });
   await expect(page.getByRole("heading", { name: /Version 1/ })).toBeVisible();
   await expect(page.getByText("600", { exact: true }).first()).toBeVisible();
@@ -47,6 +54,11 @@ test("a data scientist creates a dataset, adds a rule, uploads a CSV and sees it
   await expect(age).toContainText("numeric");
   await expect(age.locator(".recharts-bar-rectangle").first()).toBeVisible();
   await expect(age.locator(".recharts-xAxis")).toBeVisible();
+  // Twelve columns: a filter narrows the cards by name.
+  await page.getByLabel("Filter columns").fill("bal");
+  await expect(page.locator("[data-testid^=column-]")).toHaveCount(1);
+  await expect(page.getByTestId("column-balance")).toBeVisible();
+  await page.getByLabel("Filter columns").fill("");
   await expect(page.getByTestId("column-country").locator(".recharts-bar-rectangle").first()).toBeVisible();
   await screenshot(page, testInfo, "dataset-version");
 

@@ -24,7 +24,7 @@ const datasetsRoute = await import("@/app/api/v1/projects/[slug]/datasets/route"
 const versionsRoute = await import("@/app/api/v1/projects/[slug]/datasets/[name]/versions/route");
 const versionRoute = await import("@/app/api/v1/projects/[slug]/datasets/[name]/versions/[version]/route");
 const fileRoute = await import("@/app/api/v1/projects/[slug]/datasets/[name]/versions/[version]/file/route");
-const { addRule } = await import("./service");
+const { addRule, registerUpload } = await import("./service");
 
 const FIXTURE = path.join(import.meta.dirname, "fixtures", "customers.csv");
 const EXPECTED = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "fixtures", "customers.expected.json"), "utf8"));
@@ -327,6 +327,31 @@ describe(`datasets API on ${testDbKind}`, () => {
     expect(storedFiles().every((f) => /^datasets\/[0-9a-f-]{36}\/[0-9a-f-]{36}\/(data\.csv|sample\.json)$/.test(f))).toBe(true);
   });
 
+  it("leaves nothing behind when the upload stream breaks off midway (client gone)", async () => {
+    const project = { id: org.project.id, slug, name: org.project.name };
+    const actor = { ...org.users.dataScientist, isAdmin: false, orgRole: "member" as const, mustChangePassword: false, sessionId: null, tokenId: null };
+    async function* brokenOff(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from("a,b\n");
+      for (let i = 0; i < 10; i++) yield Buffer.from(`${i},${i * 2}\n`.repeat(1000));
+      throw Object.assign(new Error("aborted"), { code: "ECONNRESET" });
+    }
+    await expectNothingWritten(async () => {
+      await expect(registerUpload(t.db, actor as never, project, "customers", { filename: "x.csv", body: brokenOff() })).rejects.toThrow("aborted");
+    });
+    expect(fs.readdirSync(path.join(artifacts, "tmp"))).toEqual([]);
+  });
+
+  it("numbers concurrent uploads to one dataset 1, 2, 3… without gaps or clashes", async () => {
+    expect((await createDataset("dataScientist", { name: "concurrent" })).status).toBe(201);
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => upload("dataScientist", "concurrent", `id,v\n${i},${i * 10}\n`)));
+    const bodies = await Promise.all(results.map((r) => r.json()));
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(bodies.map((b) => b.version).sort()).toEqual([1, 2, 3, 4, 5]);
+    // The same content raced twice: exactly one wins, the other is told which version it matches.
+    const twins = await Promise.all([upload("mlEngineer", "concurrent", "id,v\n9,9\n"), upload("dataScientist", "concurrent", "id,v\n9,9\n")]);
+    expect(twins.map((r) => r.status).sort()).toEqual([201, 409]);
+  });
+
   it("lists the projects a token's user can see", async () => {
     const projectsRoute = await import("@/app/api/v1/projects/route");
     const url = "http://ferry.test/api/v1/projects";
@@ -340,7 +365,7 @@ describe(`datasets API on ${testDbKind}`, () => {
       params: Promise.resolve({ slug }),
     });
     const names = (await list.json()).datasets.map((d: { name: string; latestVersion: number }) => [d.name, d.latestVersion]);
-    expect(names.sort()).toEqual([["customers", 3], ["customers-checked", 2]]);
+    expect(names.sort()).toEqual([["concurrent", 6], ["customers", 3], ["customers-checked", 2]]);
     const url = `${base()}/customers/versions?limit=1`;
     const page1 = await (
       await versionsRoute.GET(Object.assign(new Request(url, { headers: auth("manager") }), { nextUrl: new URL(url) }) as never, {

@@ -121,6 +121,16 @@ function UploadForm({ uploadUrl, limitBytes, limitLabel }: { uploadUrl: string; 
 
   return (
     <div className="space-y-3">
+      <input
+        ref={inputRef}
+        id="version-file"
+        name="file"
+        type="file"
+        accept=".csv,text/csv"
+        className="peer sr-only"
+        disabled={busy}
+        onChange={(e) => choose(e.target.files?.[0] ?? null)}
+      />
       <label
         htmlFor="version-file"
         onDragOver={(e) => {
@@ -134,7 +144,7 @@ function UploadForm({ uploadUrl, limitBytes, limitLabel }: { uploadUrl: string; 
           if (!busy) choose(e.dataTransfer.files[0] ?? null);
         }}
         className={cn(
-          "flex cursor-pointer flex-col items-center justify-center gap-1 rounded-lg border-2 border-dashed px-6 py-6 text-center text-sm transition-colors",
+          "flex cursor-pointer flex-col items-center justify-center gap-1 rounded-lg border-2 border-dashed px-6 py-6 text-center text-sm transition-colors peer-focus-visible:ring-2 peer-focus-visible:ring-brand-500 peer-focus-visible:ring-offset-2",
           dragging ? "border-brand-500 bg-brand-50" : "border-slate-300 hover:border-slate-400",
           busy && "pointer-events-none opacity-60",
         )}
@@ -151,16 +161,6 @@ function UploadForm({ uploadUrl, limitBytes, limitLabel }: { uploadUrl: string; 
         )}
         <span className="text-xs text-slate-500">UTF-8, comma-separated, header row first · up to {limitLabel}</span>
       </label>
-      <input
-        ref={inputRef}
-        id="version-file"
-        name="file"
-        type="file"
-        accept=".csv,text/csv"
-        className="sr-only"
-        disabled={busy}
-        onChange={(e) => choose(e.target.files?.[0] ?? null)}
-      />
 
       {(state.phase === "uploading" || state.phase === "processing") && (
         <div className="space-y-1.5">

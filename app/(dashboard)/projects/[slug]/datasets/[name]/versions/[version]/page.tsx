@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ColumnProfileCard } from "@/components/datasets/column-profile-card";
+import { ProfileGrid } from "@/components/datasets/profile-grid";
 import { ValidationResults } from "@/components/datasets/validation-results";
 import { VersionDiffTable } from "@/components/datasets/version-diff";
 import { ValidationBadge } from "@/components/datasets/validation-badge";
@@ -136,11 +137,11 @@ export default async function VersionPage({ params }: Props) {
           Schema and profile
         </h2>
         {v.profile ? (
-          <div className="grid gap-4 lg:grid-cols-2">
+          <ProfileGrid names={v.profile.columns.map((c) => c.name)}>
             {v.profile.columns.map((c) => (
               <ColumnProfileCard key={c.name} column={c} rowCount={v.profile!.rowCount} />
             ))}
-          </div>
+          </ProfileGrid>
         ) : (
           <Card>
             <div className="px-5 py-6 text-sm text-slate-600">

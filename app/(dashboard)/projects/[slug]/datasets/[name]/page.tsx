@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Forbidden } from "@/components/shell/forbidden";
 import { ValidationBadge } from "@/components/datasets/validation-badge";
+import { Badge } from "@/components/ui/badge";
 import { buttonClasses } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { EmptyRow, Table, Td } from "@/components/ui/table";
@@ -136,7 +137,10 @@ export default async function DatasetPage({ params, searchParams }: Props) {
           {rules.map((r) => (
             <li key={r.id} className="flex items-center justify-between gap-4 px-5 py-3 text-sm">
               <div className="flex min-w-0 items-center gap-2">
-                <ValidationBadge status={r.severity === "warn" ? "warn" : "fail"} label={r.severity === "warn" ? "Warn" : "Fail"} />
+                {/* Severity, not an outcome: neutral, so it is not mistaken for a failed check. */}
+                <Badge tone="neutral" className="w-24 justify-center">
+                  {r.severity === "warn" ? "warns" : "fails version"}
+                </Badge>
                 <span className="truncate text-slate-800">{describeRule(r)}</span>
               </div>
               {canWrite && <DeleteRuleButton projectSlug={project.slug} datasetName={dataset.name} ruleId={r.id} label={describeRule(r)} />}

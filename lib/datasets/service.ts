@@ -284,7 +284,7 @@ export async function addRule(db: Db, actor: Actor, project: ProjectRef, dataset
       action: "dataset_rule.create",
       subject: { type: "dataset_rule", id: row.id },
       projectId: project.id,
-      summary: `${actor.email} added rule "${describeRule({ ...spec, id: row.id } as DatasetRule)}" to dataset "${dataset.name}"`,
+      summary: `${actor.email} added rule "${describeRule(spec)}" to dataset "${dataset.name}"`,
       after: spec as Record<string, unknown>,
     });
     return row;
@@ -303,7 +303,7 @@ export async function deleteRule(db: Db, actor: Actor, project: ProjectRef, data
       action: "dataset_rule.delete",
       subject: { type: "dataset_rule", id: row.id },
       projectId: project.id,
-      summary: `${actor.email} removed rule "${describeRule({ ...row.spec, id: row.id } as DatasetRule)}" from dataset "${dataset.name}"`,
+      summary: `${actor.email} removed rule "${describeRule(row.spec)}" from dataset "${dataset.name}"`,
       before: row.spec as Record<string, unknown>,
     });
   });

@@ -19,7 +19,7 @@ export interface HistogramChartProps {
 /** A histogram from precomputed bins (the server bins; the browser never sees raw values). */
 export default function HistogramChart({ edges, counts, unit = "rows", xLabel, approximate, height = 180 }: HistogramChartProps) {
   if (counts.length === 0 || counts.every((c) => c === 0)) {
-    return <p className="flex h-24 items-center justify-center text-sm text-slate-500">No values to chart.</p>;
+    return <p className="flex h-full min-h-24 items-center justify-center text-sm text-slate-500">No values to chart.</p>;
   }
   const data = counts.map((count, i) => ({ mid: (edges[i]! + edges[i + 1]!) / 2, from: edges[i]!, to: edges[i + 1]!, count }));
   const legend = approximate ? `${unit} per bin (estimated from the sample)` : `${unit} per bin`;

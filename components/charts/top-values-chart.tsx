@@ -16,12 +16,11 @@ function shorten(s: string, n = 18) {
 
 /** Most frequent values of a column as horizontal bars. */
 export default function TopValuesChart({ values, total, unit = "rows", label }: TopValuesChartProps) {
-  if (values.length === 0) return <p className="flex h-24 items-center justify-center text-sm text-slate-500">No values to chart.</p>;
+  if (values.length === 0) return <p className="flex h-full min-h-24 items-center justify-center text-sm text-slate-500">No values to chart.</p>;
   const shown = values.slice(0, 10);
   const data = shown.map((v) => ({ ...v, share: total > 0 ? v.count / total : 0 }));
-  const height = 40 + shown.length * 22;
   return (
-    <div style={{ height }} role="img" aria-label={`Most frequent values of ${label}`}>
+    <div className="h-full" role="img" aria-label={`Most frequent values of ${label}`}>
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={data} layout="vertical" margin={{ top: 4, right: 12, bottom: 4, left: 4 }} barCategoryGap={3}>
           <CartesianGrid horizontal={false} stroke="#e2e8f0" />

@@ -2,6 +2,7 @@
 // streamed from disk through profileCsv while the same bytes are written to a second file — and
 // prints timing and this process's peak RSS as JSON. Usage: node --import tsx profile-child.ts <csv> <copy>
 import fs from "node:fs";
+import { teeToFile } from "../artifacts/tee";
 import { profileCsv, type DatasetRule } from "../datasets/csv-profile";
 
 const [source, copyPath] = process.argv.slice(2);
@@ -15,14 +16,6 @@ const rules: DatasetRule[] = [
   { id: "rows", kind: "row_count", min: 1, severity: "fail" },
   { id: "schema", kind: "schema_unchanged", severity: "warn" },
 ];
-
-/** As lib/datasets/service.ts does for uploads: each chunk is written before it is profiled. */
-async function* teeToFile(chunks: AsyncIterable<Uint8Array>, file: fs.promises.FileHandle): AsyncGenerator<Uint8Array> {
-  for await (const chunk of chunks) {
-    await file.write(chunk);
-    yield chunk;
-  }
-}
 
 const t0 = performance.now();
 const copy = await fs.promises.open(copyPath, "w");

@@ -6,6 +6,7 @@ import type { Db, Tx } from "@/db";
 import { datasetRules, datasets, datasetVersions } from "@/db/schema";
 import { NotFoundError, SafeError, isUniqueViolation } from "@/lib/actions/safe-error";
 import { commitStaging, createStaging, removeKey } from "@/lib/artifacts/store";
+import { teeToFile } from "@/lib/artifacts/tee";
 import { recordAudit } from "@/lib/audit/service";
 import type { Actor, ProjectRef } from "@/lib/auth/authorize";
 import { uploadLimitBytes } from "@/lib/env";
@@ -87,13 +88,6 @@ async function latestColumns(db: Db | Tx, projectId: string, datasetId: string):
     .orderBy(desc(datasetVersions.version))
     .limit(1);
   return row?.columns ?? null;
-}
-
-async function* teeToFile(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, file: fs.promises.FileHandle): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    await file.write(chunk);
-    yield chunk;
-  }
 }
 
 export interface UploadSource {

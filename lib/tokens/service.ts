@@ -7,7 +7,7 @@ import { recordAudit } from "@/lib/audit/service";
 import type { Actor } from "@/lib/auth/authorize";
 import { generateApiToken } from "@/lib/auth/tokens";
 import { apiTokenSummaryColumns, type ApiTokenSummary } from "./queries";
-import type { CreateApiTokenInput } from "./schemas";
+import { tokenIdSchema, type CreateApiTokenInput } from "./schemas";
 
 export const MAX_ACTIVE_TOKENS = 50;
 
@@ -18,8 +18,6 @@ export const tokensCannotCreateTokens =
 export interface CreatedApiToken extends ApiTokenSummary {
   token: string;
 }
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function nameTaken(name: string) {
   return new SafeError(`You already have an active token named "${name}". Choose another name, or revoke that token first.`, 409, "name");
@@ -66,7 +64,8 @@ export async function createApiToken(db: Db, actor: Actor, input: CreateApiToken
  * existence does not leak). Revoking an already revoked token changes nothing and succeeds.
  */
 export async function revokeApiToken(db: Db, actor: Actor, tokenId: string): Promise<ApiTokenSummary> {
-  if (!uuidPattern.test(tokenId)) throw new NotFoundError("API token not found.");
+  // Not a uuid: no such token (and no database error from a malformed id).
+  if (!tokenIdSchema.safeParse({ tokenId }).success) throw new NotFoundError("API token not found.");
   return db.transaction(async (tx) => {
     const [token] = await tx
       .select(apiTokenSummaryColumns)

@@ -63,7 +63,6 @@ function UploadForm({ uploadUrl, limitBytes, limitLabel }: { uploadUrl: string; 
   const [state, setState] = useState<UploadState>({ phase: "idle" });
   const [dragging, setDragging] = useState(false);
   const xhrRef = useRef<XMLHttpRequest | null>(null);
-  const inputRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => () => xhrRef.current?.abort(), []);
 
@@ -122,7 +121,6 @@ function UploadForm({ uploadUrl, limitBytes, limitLabel }: { uploadUrl: string; 
   return (
     <div className="space-y-3">
       <input
-        ref={inputRef}
         id="version-file"
         name="file"
         type="file"

@@ -39,8 +39,10 @@ export default async function DatasetPage({ params, searchParams }: Props) {
     throw e;
   });
   const page = versionsPageSchema.safeParse(await searchParams);
-  const versions = await listVersions(db, project.id, dataset.id, page.success ? page.data : { limit: 50 });
-  const rules = await listRules(db, project.id, dataset.id);
+  const [versions, rules] = await Promise.all([
+    listVersions(db, project.id, dataset.id, page.success ? page.data : { limit: 50 }),
+    listRules(db, project.id, dataset.id),
+  ]);
   const canWrite = can({ isAdmin: actor.isAdmin, orgRole: actor.orgRole, persona }, "datasets.write");
   const base = datasetUrl(project, dataset.name);
 

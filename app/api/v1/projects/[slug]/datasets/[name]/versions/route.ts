@@ -50,7 +50,6 @@ export async function POST(request: NextRequest, { params }: Params) {
       if (declared > uploadLimitBytes + MULTIPART_SLACK) {
         throw new SafeError(`The file is larger than the ${formatBytes(uploadLimitBytes)} limit.`, 413, "file");
       }
-      await requireDataset(db, project.id, name);
       const file = await streamMultipartFile(request, "file");
       try {
         created = await registerUpload(db, actor, project, name, { filename: file.filename, body: file.body });

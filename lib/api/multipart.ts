@@ -26,7 +26,13 @@ export function streamMultipartFile(request: Request, field: string): Promise<St
     return Promise.reject(new SafeError("Malformed multipart request.", 400));
   }
   const input = Readable.fromWeb(request.body as unknown as WebReadableStream<Uint8Array>);
+  let fileStream: NodeJS.ReadableStream | null = null;
+  // After a refusal nobody reads the file any more: the "unexpected end" errors that tearing the
+  // streams down raises are expected, and must not surface as uncaught exceptions.
+  const ignore = () => {};
   const abort = () => {
+    fileStream?.on("error", ignore);
+    parser.on("error", ignore);
     input.unpipe(parser);
     input.destroy();
     parser.destroy();
@@ -39,6 +45,7 @@ export function streamMultipartFile(request: Request, field: string): Promise<St
         return;
       }
       found = true;
+      fileStream = stream;
       resolve({ filename: info.filename ?? null, body: stream, abort });
     });
     parser.on("error", (e) => {

@@ -3,6 +3,7 @@ import { openDatabase, type Database, type DatabaseConfig, type Db, type DbKind 
 import { isEmpty, seedDemo } from "./seed";
 
 export type { Db, DbKind, Tx } from "./client";
+export { queryRows } from "./client";
 
 // Next.js may load this module more than once per process (one copy per bundle layer), and PGlite
 // must be opened once per process: keep the single instance on globalThis.

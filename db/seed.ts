@@ -1,10 +1,14 @@
 import { count, eq } from "drizzle-orm";
 import type { Actor } from "@/lib/auth/authorize";
 import { hashPassword } from "@/lib/auth/password";
+import { mulberry32 } from "@/lib/datasets/sample";
 import { addRule, createDataset, registerUpload } from "@/lib/datasets/service";
+import { trainAndLog, type TrainOptions } from "@/lib/examples/train";
+import { datasetVersionUri } from "@/lib/tracking/service";
+import { ServiceSink } from "@/lib/tracking/service-sink";
 import type { Db } from "./client";
 import { demoSubscribersCsv } from "./demo-data";
-import { auditLog, datasets, memberships, projects, users } from "./schema";
+import { auditLog, datasets, memberships, projects, runs, users } from "./schema";
 
 export const DEMO_PASSWORD = "ferry-demo";
 
@@ -33,6 +37,7 @@ export async function isEmpty(db: Db): Promise<boolean> {
 export async function seedDemo(db: Db): Promise<{ createdUsers: number; createdProject: boolean }> {
   const result = await seedPeopleAndProject(db);
   await seedDemoDataset(db);
+  await seedDemoRuns(db);
   return result;
 }
 
@@ -83,12 +88,11 @@ async function seedPeopleAndProject(db: Db): Promise<{ createdUsers: number; cre
  * validation, audit) by the demo data scientist: two versions, the second drifting and failing a rule.
  */
 async function seedDemoDataset(db: Db): Promise<void> {
-  const [project] = await db.select({ id: projects.id, slug: projects.slug, name: projects.name }).from(projects).where(eq(projects.slug, demoProject.slug));
-  const [ds] = await db.select().from(users).where(eq(users.email, "ds@ferry.dev"));
-  if (!project || !ds) return;
+  const found = await demoProjectAndScientist(db);
+  if (!found) return;
+  const { project, actor } = found;
   const [existing] = await db.select({ n: count() }).from(datasets).where(eq(datasets.projectId, project.id));
   if ((existing?.n ?? 0) > 0) return;
-  const actor: Actor = { id: ds.id, email: ds.email, name: ds.name, isAdmin: ds.isAdmin, orgRole: ds.orgRole, mustChangePassword: false, sessionId: null, tokenId: null };
   const name = "subscribers";
   await createDataset(db, actor, project, { name, description: "One row per subscriber: plan, billing, usage and whether they churned within 30 days." });
   await addRule(db, actor, project, name, { kind: "column_present", column: "churned", severity: "fail" });
@@ -100,5 +104,70 @@ async function seedDemoDataset(db: Db): Promise<void> {
   for (const version of [1, 2] as const) {
     const bytes = new TextEncoder().encode(demoSubscribersCsv(version));
     await registerUpload(db, actor, project, name, { filename: `subscribers-2026-${version === 1 ? "09" : "10"}.csv`, body: [bytes] });
+  }
+}
+
+/** The demo project and its data scientist, who authors the seeded dataset and runs. */
+async function demoProjectAndScientist(db: Db): Promise<{ project: { id: string; slug: string; name: string }; actor: Actor } | null> {
+  const [project] = await db.select({ id: projects.id, slug: projects.slug, name: projects.name }).from(projects).where(eq(projects.slug, demoProject.slug));
+  const [ds] = await db.select().from(users).where(eq(users.email, "ds@ferry.dev"));
+  if (!project || !ds) return null;
+  const actor: Actor = { id: ds.id, email: ds.email, name: ds.name, isAdmin: ds.isAdmin, orgRole: ds.orgRole, mustChangePassword: false, sessionId: null, tokenId: null };
+  return { project, actor };
+}
+
+const HOUR = 3_600_000;
+
+/** The seeded runs: a baseline that misses the churners, then the class-weighted runs that fix it. */
+export const demoRuns: { name: string; hoursAgo: number; note: string; options: Partial<TrainOptions> }[] = [
+  {
+    name: "baseline-lr",
+    hoursAgo: 71,
+    note: "Unweighted baseline: high accuracy, but it almost never predicts a churner (~11% of subscribers).",
+    options: { classWeight: "none", learningRate: 0.5, epochs: 30 },
+  },
+  {
+    name: "balanced-lr",
+    hoursAgo: 50,
+    note: "Balanced class weights: churners weigh as much as stayers, so recall rises at the cost of accuracy.",
+    options: { classWeight: "balanced", learningRate: 0.5, epochs: 30 },
+  },
+  { name: "balanced-lr-0.1", hoursAgo: 27, note: "Balanced, smaller learning rate, more epochs.", options: { classWeight: "balanced", learningRate: 0.1, epochs: 40 } },
+  { name: "balanced-l2-strong", hoursAgo: 5, note: "Balanced, with strong L2 regularisation (0.05).", options: { classWeight: "balanced", l2: 0.05 } },
+];
+
+/** A clock that starts at `start` and advances 20–40 s per reading, the same way every seed. */
+function epochClock(start: number, seed: number): () => number {
+  const random = mulberry32(seed);
+  let now = start;
+  return () => (now += Math.round(20_000 + 20_000 * random()));
+}
+
+/**
+ * Four finished runs of the reference trainer on subscribers v1, logged through the tracking
+ * service as the demo data scientist, dated over the last three days so the runs pages, charts and
+ * lineage have something to show. Real training, not invented numbers: ~0.1 s per run.
+ */
+export async function seedDemoRuns(db: Db): Promise<void> {
+  const found = await demoProjectAndScientist(db);
+  if (!found) return;
+  const { project, actor } = found;
+  const [existing] = await db.select({ n: count() }).from(runs).where(eq(runs.projectId, project.id));
+  if ((existing?.n ?? 0) > 0) return;
+  const csv = demoSubscribersCsv(1);
+  const now = Date.now();
+  for (const [i, run] of demoRuns.entries()) {
+    // Whole minutes, as if someone started each run by hand.
+    const startTime = Math.floor((now - run.hoursAgo * HOUR) / 60_000) * 60_000;
+    const tags = [{ key: "mlflow.note.content", value: run.note }];
+    const sink = await ServiceSink.start(db, actor, project, { runName: run.name, startTime, tags });
+    const options: TrainOptions = {
+      csv,
+      target: "churned",
+      positive: "true",
+      ...run.options,
+      dataset: { name: "subscribers", source: datasetVersionUri(project.slug, "subscribers", 1), sourceType: "ferry" },
+    };
+    await trainAndLog(options, sink, epochClock(startTime, i + 1));
   }
 }

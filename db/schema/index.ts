@@ -2,4 +2,5 @@ export * from "./audit";
 export * from "./datasets";
 export * from "./projects";
 export * from "./tokens";
+export * from "./tracking";
 export * from "./users";

@@ -1,7 +1,7 @@
 import "server-only";
 import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { apiTokens, memberships, projects, sessions, users } from "@/db/schema";
+import { apiTokens, memberships, projects, runTokens, runs, sessions, users } from "@/db/schema";
 import { ForbiddenError, NoProjectAccessError, NotFoundError, UnauthenticatedError } from "@/lib/actions/safe-error";
 import {
   can,
@@ -14,13 +14,17 @@ import {
   type Persona,
   type ProjectScopedPermission,
 } from "./permissions";
-import { hashApiToken, looksLikeApiToken } from "./tokens";
+import { hashApiToken, looksLikeApiToken, looksLikeRunToken } from "./tokens";
 
 /**
  * Who is calling: the session cookie (only a reference to a server-side session row), or a personal
  * API token from an `Authorization: Bearer` header. Both are checked against the database every time.
  */
-export type SessionClaims = { sessionId: string; apiToken?: undefined } | { apiToken: string; sessionId?: undefined };
+export type SessionClaims =
+  | { sessionId: string; apiToken?: undefined; runToken?: undefined }
+  // `email`: HTTP Basic credentials (MLFLOW_TRACKING_USERNAME/PASSWORD) name the token's owner too.
+  | { apiToken: string; email?: string; sessionId?: undefined; runToken?: undefined }
+  | { runToken: string; sessionId?: undefined; apiToken?: undefined };
 
 export interface Actor {
   id: string;
@@ -33,6 +37,10 @@ export interface Actor {
   sessionId: string | null;
   /** The API token the request came with; null for browser sessions. */
   tokenId: string | null;
+  /** Set when the request came with a run-scoped token: the one run it may read and write. */
+  runId?: string | null;
+  /** The run token's project (run-scoped tokens act only there). */
+  runProjectId?: string | null;
 }
 
 export interface ProjectRef {
@@ -57,7 +65,8 @@ export type ProjectScope = { projectSlug: string } | { projectId: string };
  * and role changes take effect at once, whatever the cookie says.
  */
 export async function resolveActor(db: Db, claims: SessionClaims | null): Promise<Actor> {
-  if (claims?.apiToken !== undefined) return resolveTokenActor(db, claims.apiToken);
+  if (claims?.apiToken !== undefined) return resolveTokenActor(db, claims.apiToken, claims.email);
+  if (claims?.runToken !== undefined) return resolveRunTokenActor(db, claims.runToken);
   if (!claims?.sessionId) throw new UnauthenticatedError();
   const [row] = await db
     .select(actorColumns)
@@ -88,7 +97,8 @@ function activeActor(
 }
 
 /** A personal API token acts as its user, with the user's permissions, until revoked. */
-async function resolveTokenActor(db: Db, token: string): Promise<Actor> {
+async function resolveTokenActor(db: Db, token: string, email?: string): Promise<Actor> {
+  if (looksLikeRunToken(token) && email === undefined) return resolveRunTokenActor(db, token);
   if (!looksLikeApiToken(token)) throw new UnauthenticatedError("Invalid API token.");
   const [row] = await db
     .select({ ...actorColumns, tokenId: apiTokens.id, revokedAt: apiTokens.revokedAt })
@@ -97,6 +107,9 @@ async function resolveTokenActor(db: Db, token: string): Promise<Actor> {
     .where(eq(apiTokens.tokenHash, hashApiToken(token)));
   if (!row) throw new UnauthenticatedError("Invalid API token.");
   if (row.revokedAt) throw new UnauthenticatedError("This API token has been revoked.");
+  if (email !== undefined && email.toLowerCase() !== row.email.toLowerCase()) {
+    throw new UnauthenticatedError("The user name must be the e-mail address of the API token's owner.");
+  }
   const { tokenId, revokedAt: _revoked, ...user } = row;
   const actor = activeActor(user, { sessionId: null, tokenId });
   // Last-used time at minute precision: one cheap write per token per minute, not per request.
@@ -105,6 +118,26 @@ async function resolveTokenActor(db: Db, token: string): Promise<Actor> {
     .set({ lastUsedAt: sql`now()` })
     .where(and(eq(apiTokens.id, tokenId), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - interval '1 minute'`))));
   return actor;
+}
+
+/**
+ * A run-scoped token acts as the run's author, on that run only (checked by the tracking API with
+ * `actor.runId`), in its project only (checked here by authorize), and only while the run is active.
+ */
+async function resolveRunTokenActor(db: Db, token: string): Promise<Actor> {
+  if (!looksLikeRunToken(token)) throw new UnauthenticatedError("Invalid run token.");
+  const [row] = await db
+    .select({ ...actorColumns, runId: runs.id, projectId: runs.projectId, status: runs.status, revokedAt: runTokens.revokedAt })
+    .from(runTokens)
+    .innerJoin(runs, eq(runs.id, runTokens.runId))
+    .innerJoin(users, eq(users.id, runs.userId))
+    .where(eq(runTokens.tokenHash, hashApiToken(token)));
+  if (!row) throw new UnauthenticatedError("Invalid run token.");
+  if (row.revokedAt || !["RUNNING", "SCHEDULED"].includes(row.status)) {
+    throw new UnauthenticatedError("This run token has expired: its run has ended.");
+  }
+  const { runId, projectId, status: _status, revokedAt: _revoked, ...user } = row;
+  return { ...activeActor(user, { sessionId: null, tokenId: null }), runId, runProjectId: projectId };
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -149,11 +182,19 @@ export async function authorize(
   permission: Permission,
   scope?: ProjectScope,
 ): Promise<AuthContext> {
-  const actor = await resolveActor(db, claims);
+  return authorizeActor(db, await resolveActor(db, claims), permission, scope);
+}
+
+/** authorize() for an actor already resolved in this request (saves re-reading the token). */
+export async function authorizeActor(db: Db, actor: Actor, permission: ProjectScopedPermission, scope: ProjectScope): Promise<ProjectAuthContext>;
+export async function authorizeActor(db: Db, actor: Actor, permission: OrgScopedPermission): Promise<AuthContext>;
+export async function authorizeActor(db: Db, actor: Actor, permission: Permission, scope?: ProjectScope): Promise<AuthContext>;
+export async function authorizeActor(db: Db, actor: Actor, permission: Permission, scope?: ProjectScope): Promise<AuthContext> {
   const rule = permissions[permission];
   if (!rule) throw new ForbiddenError();
 
   if (!isProjectPermission(permission)) {
+    if (actor.runId) throw new ForbiddenError("A run token can only read and log to its own run.");
     if (!can({ isAdmin: actor.isAdmin, orgRole: actor.orgRole, persona: null }, permission)) {
       throw new ForbiddenError(`You are not allowed to ${lowerFirst(rule.description)}.`);
     }
@@ -162,6 +203,13 @@ export async function authorize(
 
   if (!scope) throw new Error(`authorize(${permission}) needs a project scope`);
   const row = await loadProject(db, actor, scope);
+  if (actor.runId) {
+    // A run token reads and logs to its own run, in its own project; nothing else.
+    if (!row || row.id !== actor.runProjectId) throw new NoProjectAccessError();
+    if (permission !== "projects.read" && permission !== "runs.log") {
+      throw new ForbiddenError(`A run token can only read and log to its own run; it may not ${lowerFirst(rule.description)}.`);
+    }
+  }
   // Admins see every project, so for them a missing one is simply not found. Everyone else gets the
   // same refusal for "not a member" and "no such project".
   if (!row && actor.isAdmin) throw new NotFoundError("Project not found.");

@@ -29,8 +29,14 @@ export async function requestClaims(request: Request): Promise<SessionClaims | n
   const header = request.headers.get("authorization");
   if (header === null) return currentClaims();
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match?.[1]) throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer <token>".');
-  return { apiToken: match[1] };
+  if (match?.[1]) return { apiToken: match[1] };
+  // HTTP Basic, as MLflow clients send MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD: the
+  // user's e-mail and one of their API tokens.
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  const decoded = basic?.[1] ? Buffer.from(basic[1], "base64").toString("utf8") : "";
+  const colon = decoded.indexOf(":");
+  if (colon > 0) return { apiToken: decoded.slice(colon + 1), email: decoded.slice(0, colon) };
+  throw new UnauthenticatedError('Malformed Authorization header: expected "Bearer <token>" or Basic credentials (e-mail and API token).');
 }
 
 /** authorize() for an HTTP API route handler: API token or session, same permissions either way. */

@@ -17,3 +17,16 @@ export function hashApiToken(token: string): string {
 export function looksLikeApiToken(token: string): boolean {
   return pattern.test(token);
 }
+
+// Run-scoped tokens: "ferryrun_" + 43 base64url characters, handed to launched jobs.
+const RUN_PREFIX = "ferryrun_";
+const runPattern = /^ferryrun_[A-Za-z0-9_-]{43}$/;
+
+export function generateRunToken(): { token: string; hash: string } {
+  const token = RUN_PREFIX + crypto.randomBytes(32).toString("base64url");
+  return { token, hash: hashApiToken(token) };
+}
+
+export function looksLikeRunToken(token: string): boolean {
+  return runPattern.test(token);
+}

@@ -3,13 +3,22 @@
 //   pages      — server response p95 and first-load JS per route (production build, seeded demo)
 //   profiling  — dataset upload profiling of a generated 1,000,000 × 20 CSV: time and peak RSS
 //   upload     — the same CSV uploaded through the HTTP API of a production server: time, server memory growth
-// BENCH_ONLY=pages|profiling|upload runs one part.
+//   trackingQueries — chart query for a 1,000,000-point series; runs table of a project with 100,000 runs
+//   trackingIngest  — runs/log-batch points/s over HTTP; retry cost at 10k vs 1M points of history
+// BENCH_ONLY=<part> runs one part.
 import os from "node:os";
 import { benchPages } from "./pages";
 import { benchProfiling } from "./profile";
+import { benchTrackingIngest, benchTrackingQueries } from "./tracking";
 import { benchUpload } from "./upload";
 
-const parts: Record<string, () => Promise<Record<string, unknown>>> = { profiling: benchProfiling, upload: benchUpload, pages: benchPages };
+const parts: Record<string, () => Promise<Record<string, unknown>>> = {
+  profiling: benchProfiling,
+  upload: benchUpload,
+  pages: benchPages,
+  trackingQueries: benchTrackingQueries,
+  trackingIngest: benchTrackingIngest,
+};
 
 async function main() {
   const only = process.env.BENCH_ONLY;

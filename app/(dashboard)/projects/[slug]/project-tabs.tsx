@@ -7,6 +7,7 @@ import { cn } from "@/lib/cn";
 // Project sections; capabilities add theirs here as they land (datasets, runs, models…).
 const tabs = [
   { path: "", label: "Overview" },
+  { path: "/runs", label: "Runs" },
   { path: "/datasets", label: "Datasets" },
   { path: "/members", label: "Members" },
 ];

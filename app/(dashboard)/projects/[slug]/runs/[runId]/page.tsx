@@ -1,0 +1,35 @@
+import { dehydrate, HydrationBoundary, QueryClient } from "@tanstack/react-query";
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { Forbidden } from "@/components/shell/forbidden";
+import { getDb } from "@/db";
+import { authorizeProjectPage } from "@/lib/auth/session";
+import { getRunDetail } from "@/lib/tracking/queries";
+import { runKeys } from "@/lib/tracking/views";
+import { RunView } from "./run-view";
+
+type Props = { params: Promise<{ slug: string; runId: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { slug, runId } = await params;
+  const auth = await authorizeProjectPage("projects.read", slug);
+  if (!auth.ok) return { title: "Run" };
+  const run = await getRunDetail(await getDb(), auth.ctx.project.id, runId);
+  return { title: run ? `Run ${run.name}` : "Run" };
+}
+
+export default async function RunPage({ params }: Props) {
+  const { slug, runId } = await params;
+  const auth = await authorizeProjectPage("projects.read", slug);
+  if (!auth.ok) return <Forbidden reason={auth.reason} />;
+  const { project } = auth.ctx;
+  const run = await getRunDetail(await getDb(), project.id, runId);
+  if (!run) notFound();
+  const queryClient = new QueryClient();
+  queryClient.setQueryData(runKeys.detail(project.slug, run.id), run);
+  return (
+    <HydrationBoundary state={dehydrate(queryClient)}>
+      <RunView slug={project.slug} runId={run.id} />
+    </HydrationBoundary>
+  );
+}

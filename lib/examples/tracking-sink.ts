@@ -1,0 +1,33 @@
+// What the reference trainer logs through, so the same training code reports over MLflow's REST API
+// (RestSink in ./mlflow-rest.ts) or in-process (the demo seed writes straight to the database).
+// Shapes follow MLflow's: timestamps are epoch milliseconds, params and tags are strings.
+
+export interface MetricPoint {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export interface DatasetInput {
+  name: string;
+  digest: string;
+  source: string;
+  sourceType: string;
+  schema?: string;
+  profile?: string;
+  /** Becomes the `mlflow.data.context` input tag, e.g. "training". */
+  context?: string;
+}
+
+export interface TrackingSink {
+  readonly runId: string;
+  logBatch(batch: { metrics?: MetricPoint[]; params?: KeyValue[]; tags?: KeyValue[] }): Promise<void>;
+  logInputs(datasets: DatasetInput[]): Promise<void>;
+  end(status: "FINISHED" | "FAILED", endTime: number): Promise<void>;
+}

@@ -1,0 +1,46 @@
+// Test support: serves Ferry's MLflow route handlers over real HTTP on a free port, so MLflow
+// clients can be pointed at it. It stands in for `next start` only in routing: requests reach the
+// same route modules with the path segments Next's router would give them (split on "/", each
+// percent-decoded once), and request.url as Next builds it (WHATWG-normalised).
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+
+type RouteModule = Record<string, ((req: Request, ctx: { params: Promise<{ path?: string[] }> }) => Promise<Response>) | undefined>;
+
+export async function startTrackingServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const tracking = (await import("@/app/api/2.0/mlflow/[...path]/route")) as unknown as RouteModule;
+  const artifacts = (await import("@/app/api/2.0/mlflow-artifacts/artifacts/[[...path]]/route")) as unknown as RouteModule;
+  const server = http.createServer(async (req, res) => {
+    try {
+      const rawPath = (req.url ?? "/").split("?")[0]!;
+      const match = /^\/(?:ajax-)?api\/2\.0\/(mlflow-artifacts\/artifacts|mlflow)(?:\/(.*))?$/.exec(rawPath);
+      const mod = match?.[1] === "mlflow" ? tracking : match ? artifacts : null;
+      const handler = mod?.[req.method ?? "GET"];
+      if (!match || !handler) {
+        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error_code: "ENDPOINT_NOT_FOUND", message: "not found" }));
+        return;
+      }
+      const segments = match[2] ? match[2].split("/").map((s) => decodeURIComponent(s)) : undefined;
+      const hasBody = req.method !== "GET" && req.method !== "HEAD";
+      const request = new Request(`http://${req.headers.host}${req.url}`, {
+        method: req.method,
+        headers: req.headers as Record<string, string>,
+        body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined,
+        duplex: "half",
+      } as RequestInit);
+      const response = await handler(request, { params: Promise.resolve({ path: segments }) });
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      if (response.body) for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+      res.end();
+    } catch (e) {
+      res.writeHead(500).end(String(e));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -29,6 +29,7 @@ const USAGE = `Usage: npm run example:train -- --data <file.csv> --target <colum
   --epochs <n>             default ${TRAIN_DEFAULTS.epochs}
   --learning-rate <x>      default ${TRAIN_DEFAULTS.learningRate}
   --seed <n>               default ${TRAIN_DEFAULTS.seed}
+  --epoch-delay-ms <ms>    pause after each epoch, to watch a short run live (default 0)
   --class-weight <mode>    none | balanced (default ${CLI_CLASS_WEIGHT}). Targets are often imbalanced
                            (say 11% churners): unweighted, the model reaches high accuracy by almost
                            never predicting the rare label, so its recall is near 0. "balanced"
@@ -54,6 +55,7 @@ interface CliConfig {
   epochs?: number;
   learningRate?: number;
   seed?: number;
+  epochDelayMs?: number;
   classWeight: ClassWeight;
   token?: string;
   username?: string;
@@ -87,6 +89,7 @@ const OPTIONS = {
   epochs: { type: "string" },
   "learning-rate": { type: "string" },
   seed: { type: "string" },
+  "epoch-delay-ms": { type: "string" },
   "class-weight": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -119,6 +122,7 @@ function parseCli(argv: string[], environment: NodeJS.ProcessEnv): CliConfig | n
     epochs: numberOption("epochs", values.epochs, true),
     learningRate: numberOption("learning-rate", values["learning-rate"], false),
     seed: numberOption("seed", values.seed, true),
+    epochDelayMs: numberOption("epoch-delay-ms", values["epoch-delay-ms"], true),
     classWeight: classWeightOption(values["class-weight"]),
     token: env("MLFLOW_TRACKING_TOKEN"),
     username: env("MLFLOW_TRACKING_USERNAME"),
@@ -207,6 +211,7 @@ async function main(argv: string[]): Promise<void> {
       epochs: config.epochs,
       learningRate: config.learningRate,
       seed: config.seed,
+      epochDelayMs: config.epochDelayMs,
       classWeight: config.classWeight,
       runName: resumed ? undefined : config.runName,
       dataset: {
@@ -219,7 +224,11 @@ async function main(argv: string[]): Promise<void> {
   );
   console.log(`Run ${runId} finished: ${formatMetrics(metrics)}`);
   const base = config.trackingUri.replace(/\/+$/, "");
-  console.log(`See it in Ferry under the project's Runs, or: ${base}/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(runId)}`);
+  console.log(
+    config.experimentName
+      ? `Open it in Ferry: ${base}/projects/${encodeURIComponent(config.experimentName)}/runs/${runId}`
+      : `See it in Ferry under the project's Runs, or: ${base}/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(runId)}`,
+  );
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -28,6 +28,8 @@ export interface TrainOptions {
   classWeight?: ClassWeight;
   /** Sets the `mlflow.runName` tag; leave it out when resuming a run that already has a name. */
   runName?: string;
+  /** Pause after each epoch (ms): makes a small demo run last long enough to watch it live. */
+  epochDelayMs?: number;
   dataset: { name: string; source: string; sourceType: string };
 }
 
@@ -207,6 +209,7 @@ async function run(options: TrainOptions, sink: TrackingSink, clock: () => numbe
     trainEpoch(model, data.train.x, data.train.y, descent, random);
     metrics = evaluate(model, data);
     await sink.logBatch({ metrics: metricPoints(metrics, epoch, clock()) });
+    if (options.epochDelayMs && epoch < settings.epochs) await new Promise((r) => setTimeout(r, options.epochDelayMs));
   }
   return metrics!;
 }

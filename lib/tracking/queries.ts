@@ -341,13 +341,17 @@ export async function getRunSummaries(db: Db, projectId: string, ids: string[], 
   });
 }
 
-/** Metric and param keys used in a project, most common first: the column choices of the runs table. */
+/**
+ * Metric and param keys of a project's recent runs, most common first (params whose values differ
+ * between runs before constant ones): the column choices of the runs table.
+ */
 export async function listRunKeys(db: Db, projectId: string): Promise<{ metrics: string[]; params: string[] }> {
   // Keys of the 200 most recent runs: cheap at any project size, and what people chart now.
   const recent = sql`select id from runs where project_id = ${projectId} and lifecycle_stage = 'active' order by start_time desc limit 200`;
   const [metricRows, paramRows] = await Promise.all([
     queryRows<{ key: string }>(db, sql`select key from metric_series where run_id = any(array(${recent})) group by key order by count(*) desc, key limit 50`),
-    queryRows<{ key: string }>(db, sql`select key from run_params where run_id = any(array(${recent})) group by key order by count(*) desc, key limit 50`),
+    queryRows<{ key: string }>(db, sql`select key from run_params where run_id = any(array(${recent})) group by key
+           order by (count(distinct value) > 1) desc, count(*) desc, key limit 50`),
   ]);
   return { metrics: metricRows.map((r) => r.key), params: paramRows.map((r) => r.key) };
 }

@@ -38,7 +38,9 @@ export function validateKey(entity: Entity, key: unknown): string {
       `Invalid ${entity} name: '${key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).`,
     );
   }
-  const norm = path.posix.normalize(key);
+  // Python's posixpath.normpath (which MLflow uses) drops a trailing slash ("x/" -> "x"); Node's keeps it.
+  const normalized = path.posix.normalize(key);
+  const norm = normalized.length > 1 ? normalized.replace(/\/+$/, "") : normalized;
   if (norm !== key || norm === "." || norm.startsWith("..") || norm.startsWith("/")) {
     throw invalid(
       `Invalid ${entity} name: '${key}'. Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${norm}'.`,

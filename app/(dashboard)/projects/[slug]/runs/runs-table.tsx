@@ -130,12 +130,12 @@ export function RunsTable({ slug, filter, data }: { slug: string; filter: string
   const cols: Col[] = [
     { id: "status", label: "Status", sort: "attributes.status" },
     { id: "name", label: "Run", sort: "attributes.run_name" },
+    ...metricCols.map((k) => ({ id: `m:${k}`, label: k, sort: `metrics.\`${k}\``, numeric: true })),
+    ...paramCols.map((k) => ({ id: `p:${k}`, label: k, sort: `params.\`${k}\`` })),
     { id: "author", label: "Author", sort: "attributes.user_id" },
     { id: "dataset", label: "Dataset", sort: null },
     { id: "started", label: "Started", sort: "attributes.start_time" },
     { id: "duration", label: "Duration", sort: null },
-    ...paramCols.map((k) => ({ id: `p:${k}`, label: k, sort: `params.\`${k}\`` })),
-    ...metricCols.map((k) => ({ id: `m:${k}`, label: k, sort: `metrics.\`${k}\``, numeric: true })),
   ];
   const current = `${data.order.kind === "attribute" ? "attributes" : `${data.order.kind}s`}.${data.order.kind === "attribute" ? data.order.key : `\`${data.order.key}\``}`;
   const from = (data.page - 1) * data.pageSize + 1;
@@ -206,10 +206,20 @@ export function RunsTable({ slug, filter, data }: { slug: string; filter: string
                   <RunStatusBadge status={r.status} />
                 </td>
                 <td className="px-3 py-2.5">
-                  <Link href={runPageUrl(slug, r.id)} className="font-medium text-brand-700 hover:underline">
+                  <Link href={runPageUrl(slug, r.id)} className="font-medium whitespace-nowrap text-brand-700 hover:underline">
                     {r.name}
                   </Link>
                 </td>
+                {metricCols.map((k) => (
+                  <td key={k} className="px-3 py-2.5 text-right font-mono text-xs text-slate-800 tabular-nums">
+                    {k in r.metrics ? formatMetric(r.metrics[k]) : <span className="text-slate-300">—</span>}
+                  </td>
+                ))}
+                {paramCols.map((k) => (
+                  <td key={k} className="max-w-40 truncate px-3 py-2.5 font-mono text-xs text-slate-700" title={r.params[k]}>
+                    {r.params[k] ?? <span className="text-slate-300">—</span>}
+                  </td>
+                ))}
                 <td className="px-3 py-2.5 whitespace-nowrap text-slate-700">{r.author ?? "—"}</td>
                 <td className="px-3 py-2.5 whitespace-nowrap">
                   {r.dataset ? (
@@ -228,16 +238,6 @@ export function RunsTable({ slug, filter, data }: { slug: string; filter: string
                 <td className="px-3 py-2.5 whitespace-nowrap text-slate-600 tabular-nums" suppressHydrationWarning>
                   {formatDuration(r.startTime, r.endTime)}
                 </td>
-                {paramCols.map((k) => (
-                  <td key={k} className="max-w-40 truncate px-3 py-2.5 font-mono text-xs text-slate-700" title={r.params[k]}>
-                    {r.params[k] ?? <span className="text-slate-300">—</span>}
-                  </td>
-                ))}
-                {metricCols.map((k) => (
-                  <td key={k} className="px-3 py-2.5 text-right font-mono text-xs text-slate-800 tabular-nums">
-                    {k in r.metrics ? formatMetric(r.metrics[k]) : <span className="text-slate-300">—</span>}
-                  </td>
-                ))}
               </tr>
             ))}
           </tbody>

@@ -423,3 +423,14 @@ export async function listRunsForDatasetVersion(db: Db, projectId: string, datas
     .orderBy(desc(runs.startTime))
     .limit(50);
 }
+
+/** The most recent active runs of a project, with their latest accuracy (overview card). */
+export async function listRecentRuns(db: Db, projectId: string, limit: number): Promise<RunSummary[]> {
+  const page = await searchRunIds(
+    db,
+    { projectIds: [projectId], clauses: [], orderBy: [{ kind: "attribute", key: "start_time", ascending: false }], viewType: "ACTIVE_ONLY" },
+    limit,
+    null,
+  );
+  return getRunSummaries(db, projectId, page.ids, [], ["accuracy"]);
+}

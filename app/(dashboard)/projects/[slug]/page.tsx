@@ -15,6 +15,9 @@ import { listDatasets } from "@/lib/datasets/queries";
 import { datasetUrl } from "@/lib/datasets/service";
 import { getProjectDetails, listMembers, listProjectActivity } from "@/lib/projects/queries";
 import { projectKeys } from "@/lib/projects/query-keys";
+import { listRecentRuns } from "@/lib/tracking/queries";
+import { formatMetric } from "@/components/runs/format";
+import { RunList } from "@/components/runs/run-list";
 
 export async function generateMetadata({ params }: { params: Promise<{ slug: string }> }): Promise<Metadata> {
   const { slug } = await params;
@@ -28,10 +31,11 @@ export default async function ProjectOverviewPage({ params }: { params: Promise<
   if (!auth.ok) return <Forbidden reason={auth.reason} />;
   const { project, actor } = auth.ctx;
   const db = await getDb();
-  const [details, members, datasets] = await Promise.all([
+  const [details, members, datasets, recent] = await Promise.all([
     getProjectDetails(db, project.id),
     listMembers(db, project.id),
     listDatasets(db, project.id),
+    listRecentRuns(db, project.id, 5),
   ]);
 
   const queryClient = new QueryClient();
@@ -55,6 +59,27 @@ export default async function ProjectOverviewPage({ params }: { params: Promise<
         </Card>
       </div>
       <div className="space-y-6">
+        <Card>
+          <CardHeader
+            title="Recent runs"
+            description={recent.length === 0 ? "None yet." : "Latest accuracy of the most recent runs"}
+            actions={
+              <Link href={`/projects/${project.slug}/runs`} className="text-sm font-medium text-brand-700 hover:underline">
+                View all
+              </Link>
+            }
+          />
+          {recent.length > 0 && (
+            <RunList
+              slug={project.slug}
+              label="Recent runs"
+              runs={recent.map((r) => ({
+                ...r,
+                detail: "accuracy" in r.metrics ? <span className="font-mono text-xs">acc {formatMetric(r.metrics.accuracy)}</span> : null,
+              }))}
+            />
+          )}
+        </Card>
         <Card>
           <CardHeader
             title="Datasets"
@@ -85,6 +110,7 @@ export default async function ProjectOverviewPage({ params }: { params: Promise<
             items={[
               { label: "Description", value: details?.description || "No description." },
               { label: "Slug / MLflow experiment name", value: <span className="font-mono">{project.slug}</span> },
+              { label: "MLflow experiment id", value: <span className="font-mono text-xs break-all">{project.id}</span> },
               {
                 label: "Created",
                 value: details ? `${formatDate(details.createdAt)}${details.createdByEmail ? ` by ${details.createdByEmail}` : ""}` : "—",

@@ -15,6 +15,9 @@ import { NotFoundError } from "@/lib/actions/safe-error";
 import { authorizeProjectPage } from "@/lib/auth/session";
 import { diffVersions } from "@/lib/datasets/diff";
 import { getDataset, getPreviousVersion, getVersion } from "@/lib/datasets/queries";
+import { listRunsForDatasetVersion } from "@/lib/tracking/queries";
+import { datasetVersionUri } from "@/lib/tracking/service";
+import { RunList } from "@/components/runs/run-list";
 import { versionNumberSchema } from "@/lib/datasets/schemas";
 import { datasetUrl, versionUrl } from "@/lib/datasets/service";
 import { formatBytes, formatCount, formatDateTime } from "@/lib/format";
@@ -44,7 +47,7 @@ export default async function VersionPage({ params }: Props) {
   const db = await getDb();
   const dataset = await orNotFound(getDataset(db, project.id, name));
   const v = await orNotFound(getVersion(db, project.id, dataset.id, n.data));
-  const prev = await getPreviousVersion(db, project.id, dataset.id, v.version);
+  const [prev, trainedRuns] = await Promise.all([getPreviousVersion(db, project.id, dataset.id, v.version), listRunsForDatasetVersion(db, project.id, v.id)]);
   const diff = prev ? diffVersions(prev, v) : null;
   const downloadHref = `/api/v1/projects/${project.slug}/datasets/${encodeURIComponent(dataset.name)}/versions/${v.version}/file`;
 
@@ -105,6 +108,13 @@ export default async function VersionPage({ params }: Props) {
             </dd>
           </div>
           <div className="flex flex-wrap gap-x-2">
+            <dt className="text-slate-500">Tracking URI</dt>
+            <dd>
+              <code className="text-xs break-all text-slate-800">{datasetVersionUri(project.slug, dataset.name, v.version)}</code>
+              <span className="text-slate-500"> — the source to give mlflow.log_input so runs link to this version</span>
+            </dd>
+          </div>
+          <div className="flex flex-wrap gap-x-2">
             <dt className="text-slate-500">{v.source === "upload" ? "Stored as" : "Location"}</dt>
             <dd className="text-slate-800">
               {v.source === "upload" ? (
@@ -118,6 +128,19 @@ export default async function VersionPage({ params }: Props) {
             </dd>
           </div>
         </dl>
+      </Card>
+
+      <Card>
+        <CardHeader title="Runs trained on this version" description="Runs whose logged inputs name this version (by its tracking URI or a prefix of its sha256)." />
+        {trainedRuns.length === 0 ? (
+          <p className="px-5 py-4 text-sm text-slate-500">No run has logged this version as an input yet.</p>
+        ) : (
+          <RunList
+            slug={project.slug}
+            label="Runs trained on this version"
+            runs={trainedRuns.map((r) => ({ ...r, detail: formatDateTime(new Date(r.startTime)) }))}
+          />
+        )}
       </Card>
 
       <Card>

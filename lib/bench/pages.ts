@@ -23,6 +23,10 @@ const pages: { path: string; as: string }[] = [
   { path: "/api/v1/projects/churn-prediction/datasets/subscribers/versions/2", as: "manager@ferry.dev" },
   { path: "/api/v1/projects/churn-prediction/activity", as: "manager@ferry.dev" },
   { path: "/api/health", as: "" },
+  { path: "/projects/churn-prediction/runs", as: "ds@ferry.dev" },
+  { path: "/projects/churn-prediction/runs/{run1}", as: "ds@ferry.dev" },
+  { path: "/projects/churn-prediction/runs/compare?runs={run1},{run2}", as: "manager@ferry.dev" },
+  { path: "/api/v1/projects/churn-prediction/metrics?runs={run1},{run2}&keys=accuracy,precision,recall,f1,loss", as: "ds@ferry.dev" },
 ];
 
 function percentile(sorted: number[], p: number) {
@@ -56,17 +60,34 @@ async function firstLoadJs(base: string, pagePath: string, cookie: string) {
   return { scripts: srcs.length, gzipKb: Math.round((gzipBytes / 1024) * 10) / 10 };
 }
 
+/** Two of the seeded demo runs, through the MLflow API with a browser session. */
+async function demoRunIds(base: string, cookie: string): Promise<string[]> {
+  const exp = (await (await fetch(`${base}/api/2.0/mlflow/experiments/get-by-name?experiment_name=churn-prediction`, { headers: { cookie } })).json()) as {
+    experiment: { experiment_id: string };
+  };
+  const res = await fetch(`${base}/api/2.0/mlflow/runs/search`, {
+    method: "POST",
+    headers: { cookie, "content-type": "application/json" },
+    body: JSON.stringify({ experiment_ids: [exp.experiment.experiment_id], max_results: 2 }),
+  });
+  const { runs } = (await res.json()) as { runs: { info: { run_id: string } }[] };
+  if (runs.length < 2) throw new Error("the demo project should have seeded runs");
+  return runs.map((r) => r.info.run_id);
+}
+
 export async function benchPages(): Promise<Record<string, unknown> & { pass: boolean }> {
   const server = await startBenchServer();
   const { base } = server;
   try {
     const cookies = new Map<string, string>();
     const results: Record<string, unknown>[] = [];
+    const runIds = await demoRunIds(base, await server.signIn("ds@ferry.dev"));
     for (const p of pages) {
       if (p.as && !cookies.has(p.as)) cookies.set(p.as, await server.signIn(p.as));
       const cookie = p.as ? cookies.get(p.as)! : "";
-      const timing = await timePage(base, p.path, cookie);
-      const js = p.path.startsWith("/api/") ? null : await firstLoadJs(base, p.path, cookie);
+      const path = p.path.replace("{run1}", runIds[0]!).replace("{run2}", runIds[1]!);
+      const timing = await timePage(base, path, cookie);
+      const js = path.startsWith("/api/") ? null : await firstLoadJs(base, path, cookie);
       results.push({ page: p.path, as: p.as || "anonymous", ...timing, firstLoadJsGzipKb: js?.gzipKb ?? null, scripts: js?.scripts ?? null });
     }
     const worstP95 = Math.max(...results.map((r) => r.p95Ms as number));

@@ -25,6 +25,7 @@ import {
   deleteTag,
   logBatch,
   logInputs,
+  recordLoggedModel,
   requireRun,
   runStatuses,
   setRunLifecycle,
@@ -65,6 +66,7 @@ const routes: Record<string, { method: "GET" | "POST" | "GET|POST"; handler: Han
   "runs/set-tag": { method: "POST", handler: runsSetTag },
   "runs/delete-tag": { method: "POST", handler: runsDeleteTag },
   "runs/log-inputs": { method: "POST", handler: runsLogInputs, maxBytes: 20 * MB },
+  "runs/log-model": { method: "POST", handler: runsLogModel },
   "metrics/get-history": { method: "GET", handler: metricsGetHistory },
   "artifacts/list": { method: "GET", handler: artifactsList },
 };
@@ -367,6 +369,14 @@ async function runsLogInputs(call: Call) {
     call.input,
   );
   await logInputs(call.db, run, input.datasets ?? []);
+  return {};
+}
+
+/** mlflow.<flavor>.log_model records the model's metadata here, after uploading its files as artifacts. */
+async function runsLogModel(call: Call) {
+  const run = await authorizedRun(call, "runs.log");
+  const { model_json } = parse(z.object({ model_json: z.string().max(MB) }), call.input);
+  await recordLoggedModel(call.db, run, model_json);
   return {};
 }
 

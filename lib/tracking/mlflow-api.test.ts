@@ -430,6 +430,23 @@ describe(`MLflow tracking API over HTTP on ${testDbKind}`, () => {
     });
   });
 
+  it("records logged models (runs/log-model) in the mlflow.log-model.history tag, as MLflow does", async () => {
+    const runId = await newRun();
+    const model = { artifact_path: "model", flavors: { python_function: { loader_module: "mlflow.sklearn" } }, utc_time_created: "2026-11-26 10:00:00.000000" };
+    for (let i = 0; i < 2; i++) {
+      const res = await api("POST", "runs/log-model", { run_id: runId, model_json: JSON.stringify(model) }, bearer("dataScientist"));
+      expect(res.status).toBe(200);
+    }
+    const got = await api("GET", "runs/get", { run_id: runId }, bearer("dataScientist"));
+    const tag = (got.body.run as { data: { tags: { key: string; value: string }[] } }).data.tags.find((x) => x.key === "mlflow.log-model.history");
+    expect(JSON.parse(tag!.value)).toEqual([
+      { run_id: runId, ...model },
+      { run_id: runId, ...model },
+    ]);
+    const bad = await api("POST", "runs/log-model", { run_id: runId, model_json: "not json" }, bearer("dataScientist"));
+    expect(bad.status).toBe(400);
+  });
+
   it("the ajax-api prefix answers the same API; unknown endpoints and runs of deleted state are refused clearly", async () => {
     const runId = await newRun();
     const res = await fetch(`${server.url}/ajax-api/2.0/mlflow/runs/get?run_id=${runId}`, { headers: { authorization: bearer("dataScientist") } });

@@ -424,3 +424,41 @@ function dedupeTags(tags: KeyValue[]): KeyValue[] {
   // Later values win, as in MLflow; one row per key keeps ON CONFLICT DO UPDATE valid.
   return [...new Map(tags.map((t) => [t.key, t.value]))].map(([key, value]) => ({ key, value }));
 }
+
+/**
+ * runs/log-model: MLflow keeps a run's logged models in the tag `mlflow.log-model.history` (a JSON
+ * list). Ferry does the same, keeping the newest entries that fit MLflow's tag-value limit.
+ */
+export async function recordLoggedModel(db: Db, run: RunRef, modelJson: string): Promise<void> {
+  requireActive(run);
+  let model: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(modelJson);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+    model = parsed as Record<string, unknown>;
+  } catch {
+    throw invalid("Invalid value for parameter 'model_json': it must be a JSON object.");
+  }
+  const entry = { run_id: run.id, artifact_path: model.artifact_path ?? null, utc_time_created: model.utc_time_created ?? null, flavors: model.flavors ?? {} };
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ value: runTags.value })
+      .from(runTags)
+      .where(and(eq(runTags.runId, run.id), eq(runTags.key, "mlflow.log-model.history")))
+      .for("update");
+    let history: unknown[] = [];
+    try {
+      history = row ? (JSON.parse(row.value) as unknown[]) : [];
+    } catch {
+      history = [];
+    }
+    history.push(entry);
+    let value = JSON.stringify(history);
+    while (value.length > limits.tagValueLength && history.length > 1) {
+      history.shift();
+      value = JSON.stringify(history);
+    }
+    if (value.length > limits.tagValueLength) value = JSON.stringify([{ run_id: run.id, artifact_path: entry.artifact_path }]);
+    await upsertTags(tx, run.id, [{ key: "mlflow.log-model.history", value }]);
+  });
+}

@@ -1,8 +1,9 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Database, LineChart, RefreshCw, SlidersHorizontal, Tag } from "lucide-react";
 import Link from "next/link";
+import { useEffect, useRef } from "react";
 import { formatDuration, formatMetric } from "@/components/runs/format";
 import { MetricPanel } from "@/components/runs/metric-panel";
 import { RunStatusBadge } from "@/components/runs/run-status-badge";
@@ -29,6 +30,15 @@ export function RunView({ slug, runId }: { slug: string; runId: string }) {
     refetchInterval: (q) => (q.state.data && isLive(q.state.data.status) ? 3000 : false),
   });
   const run = query.data;
+  // When a live run ends, fetch its curves once more: the last points may have arrived after the
+  // previous poll, and polling stops now.
+  const queryClient = useQueryClient();
+  const wasLive = useRef(run ? isLive(run.status) : false);
+  const liveNow = run ? isLive(run.status) : false;
+  useEffect(() => {
+    if (wasLive.current && !liveNow) void queryClient.invalidateQueries({ queryKey: [...runKeys.all, slug, "series"] });
+    wasLive.current = liveNow;
+  }, [liveNow, queryClient, slug]);
   if (!run) return <Alert tone="error">{query.error?.message ?? "Could not load the run."}</Alert>;
   const live = isLive(run.status);
   const userTags = run.tags.filter((t) => !t.key.startsWith("mlflow."));

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
+import MLflow from "mlflow";
 import { expect, test, type Page } from "@playwright/test";
 import { screenshot, signIn } from "./fixtures/personas";
 
@@ -132,4 +133,43 @@ test("the artifact proxy of the production server refuses traversal and round-tr
   expect(stray).toEqual([]);
   const listing = await page.request.get(`/api/2.0/mlflow/artifacts/list?run_id=${runId}`, { headers: auth });
   expect(((await listing.json()) as { files: { path: string }[] }).files.map((f) => f.path)).toEqual(["model"]);
+
+  // The run page lists the file, and its link downloads it with the browser session.
+  await page.goto(`/projects/churn-prediction/runs/${runId}`);
+  const link = page.getByRole("link", { name: "model/model.bin" });
+  await expect(link).toBeVisible();
+  const download = await page.request.get((await link.getAttribute("href"))!);
+  expect(Buffer.from(await download.body()).equals(bytes)).toBe(true);
 });
+
+test("the npm mlflow client drives the production server: run, log-batch, history, search, finish", async ({ page, baseURL }) => {
+  await signIn(page, "ds@ferry.dev");
+  const token = await createToken(page);
+  const log = console.log;
+  console.log = () => {}; // the package prints every request body
+  try {
+    const client = new MLflow({ endpoint: baseURL!, headers: { Authorization: `Bearer ${token}` } });
+    const { experiment } = (await client.Experiments.get({ experiment_id: await experimentId(page, token) })) as { experiment: { experiment_id: string; name: string } };
+    expect(experiment.name).toBe("churn-prediction");
+    const { run } = (await client.Runs.create({ experiment_id: experiment.experiment_id, start_time: Date.now() } as never)) as { run: { info: { run_id: string } } };
+    const runId = run.info.run_id;
+    const metrics = Array.from({ length: 50 }, (_, i) => ({ key: "accuracy", value: 0.5 + i / 100, timestamp: Date.now(), step: i }));
+    await client.Runs.logBatch({ run_id: runId, metrics, params: [{ key: "optimizer", value: "sgd" }], tags: [] });
+    const history = (await client.Metrics.getHistory({ run_id: runId, metric_key: "accuracy" })) as { metrics: { step: number }[] };
+    expect(history.metrics).toHaveLength(50);
+    const found = (await client.Runs.search({ experiment_ids: [experiment.experiment_id], filter: "metrics.accuracy > 0.985 AND params.optimizer = 'sgd'" } as never)) as {
+      runs: { info: { run_id: string } }[];
+    };
+    expect(found.runs.map((r) => r.info.run_id)).toEqual([runId]);
+    await client.Runs.update({ run_id: runId, status: "FINISHED", end_time: Date.now() } as never);
+    const after = (await client.Runs.get({ run_id: runId })) as { run: { info: { status: string } } };
+    expect(after.run.info.status).toBe("FINISHED");
+  } finally {
+    console.log = log;
+  }
+});
+
+async function experimentId(page: Page, token: string): Promise<string> {
+  const res = await page.request.get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=churn-prediction", { headers: { authorization: `Bearer ${token}` } });
+  return ((await res.json()) as { experiment: { experiment_id: string } }).experiment.experiment_id;
+}

@@ -190,3 +190,23 @@ async function listDir(runId: string, rel: string[]) {
   }
   return out;
 }
+
+export interface ArtifactFile {
+  path: string;
+  size: number;
+}
+
+/** Every file of a run (for its page), breadth first, at most `max`; `truncated` when there were more. */
+export async function listAllRunArtifacts(runId: string, max = 200): Promise<{ files: ArtifactFile[]; truncated: boolean }> {
+  const files: ArtifactFile[] = [];
+  const queue: string[][] = [[]];
+  while (queue.length) {
+    const rel = queue.shift()!;
+    for (const entry of await listDir(runId, rel)) {
+      if (entry.is_dir) queue.push(entry.path.split("/"));
+      else if (files.length < max) files.push({ path: entry.path, size: entry.file_size ?? 0 });
+      else return { files, truncated: true };
+    }
+  }
+  return { files, truncated: false };
+}

@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { Forbidden } from "@/components/shell/forbidden";
 import { getDb } from "@/db";
 import { authorizeProjectPage } from "@/lib/auth/session";
+import { listAllRunArtifacts } from "@/lib/tracking/artifacts";
 import { getRunDetail } from "@/lib/tracking/queries";
 import { runKeys } from "@/lib/tracking/views";
 import { RunView } from "./run-view";
@@ -25,11 +26,12 @@ export default async function RunPage({ params }: Props) {
   const { project } = auth.ctx;
   const run = await getRunDetail(await getDb(), project.id, runId);
   if (!run) notFound();
+  const artifacts = await listAllRunArtifacts(run.id);
   const queryClient = new QueryClient();
   queryClient.setQueryData(runKeys.detail(project.slug, run.id), run);
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
-      <RunView slug={project.slug} runId={run.id} />
+      <RunView slug={project.slug} runId={run.id} artifacts={artifacts} artifactBase={`/api/2.0/mlflow-artifacts/artifacts/${project.id}/${run.id}/artifacts`} />
     </HydrationBoundary>
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Database, LineChart, RefreshCw, SlidersHorizontal, Tag } from "lucide-react";
+import { Database, FileBox, LineChart, RefreshCw, SlidersHorizontal, Tag } from "lucide-react";
 import Link from "next/link";
 import { useEffect, useRef } from "react";
 import { formatDuration, formatMetric } from "@/components/runs/format";
@@ -10,7 +10,7 @@ import { RunStatusBadge } from "@/components/runs/run-status-badge";
 import { Alert } from "@/components/ui/alert";
 import { Card, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
-import { formatCount, formatDateTime } from "@/lib/format";
+import { formatBytes, formatCount, formatDateTime } from "@/lib/format";
 import { isLive, runDetailUrl, runKeys, type RunDetailJson } from "@/lib/tracking/views";
 
 async function fetchRun(slug: string, runId: string): Promise<RunDetailJson> {
@@ -23,7 +23,18 @@ async function fetchRun(slug: string, runId: string): Promise<RunDetailJson> {
 }
 
 /** The run page: prefetched on the server, refreshed every 3 s while the run is live. */
-export function RunView({ slug, runId }: { slug: string; runId: string }) {
+export function RunView({
+  slug,
+  runId,
+  artifacts,
+  artifactBase,
+}: {
+  slug: string;
+  runId: string;
+  /** The run's files when the page was rendered (logged with mlflow.log_artifact and friends). */
+  artifacts: { files: { path: string; size: number }[]; truncated: boolean };
+  artifactBase: string;
+}) {
   const query = useQuery({
     queryKey: runKeys.detail(slug, runId),
     queryFn: () => fetchRun(slug, runId),
@@ -44,6 +55,8 @@ export function RunView({ slug, runId }: { slug: string; runId: string }) {
   const userTags = run.tags.filter((t) => !t.key.startsWith("mlflow."));
   const systemTags = run.tags.filter((t) => t.key.startsWith("mlflow."));
   const metricKeys = run.metrics.map((m) => m.key);
+  // MLflow's run description lives in this tag.
+  const note = run.tags.find((t) => t.key === "mlflow.note.content")?.value;
 
   return (
     <div className="space-y-6">
@@ -63,6 +76,7 @@ export function RunView({ slug, runId }: { slug: string; runId: string }) {
             Started {formatDateTime(new Date(run.startTime))} by {run.author ?? "an unknown user"} · {live ? "running for " : "took "}
             {formatDuration(run.startTime, run.endTime)}
           </p>
+          {note && <p className="mt-2 max-w-3xl text-sm text-slate-700">{note}</p>}
         </div>
         {live && (
           <p className="flex items-center gap-1.5 text-xs text-slate-500" role="status">
@@ -156,6 +170,29 @@ export function RunView({ slug, runId }: { slug: string; runId: string }) {
           )}
         </Card>
       </div>
+
+      <Card>
+        <CardHeader
+          title="Artifacts"
+          description={artifacts.truncated ? `The first ${artifacts.files.length} files.` : "Files the run logged (mlflow.log_artifact, log_text, log_model)."}
+        />
+        {artifacts.files.length === 0 ? (
+          <EmptyState icon={FileBox} title="No artifacts">
+            Files logged with mlflow.log_artifact appear here.
+          </EmptyState>
+        ) : (
+          <ul className="divide-y divide-slate-100">
+            {artifacts.files.map((f) => (
+              <li key={f.path} className="flex items-center justify-between gap-3 px-5 py-2 text-sm">
+                <a href={`${artifactBase}/${f.path.split("/").map(encodeURIComponent).join("/")}`} download className="font-mono text-xs break-all text-brand-700 hover:underline">
+                  {f.path}
+                </a>
+                <span className="shrink-0 text-xs text-slate-500 tabular-nums">{formatBytes(f.size)}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
 
       <Card>
         <CardHeader title="Tags" />

@@ -1,7 +1,7 @@
 // A minimal MLflow REST API 2.0 client over fetch, for the reference trainer. It speaks the wire
 // format any MLflow-compatible server understands (Ferry's or MLflow's own), so the example doubles
 // as documentation of what a training job sends. No dependencies: users copy it freely.
-import type { DatasetInput, KeyValue, MetricPoint, TrackingSink } from "./tracking-sink";
+import type { DatasetInput, KeyValue, MetricPoint, TrackingSink } from "@/lib/tracking/sink";
 
 export interface MlflowRestOptions {
   trackingUri: string;

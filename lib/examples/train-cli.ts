@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { MlflowRestClient, MlflowRestError, RestSink } from "./mlflow-rest";
 import type { ClassWeight } from "@/lib/ml/logistic-regression";
 import { parseCsvTable, trainAndLog, TRAIN_DEFAULTS, type EpochMetrics } from "./train";
-import type { TrackingSink } from "./tracking-sink";
+import type { TrackingSink } from "@/lib/tracking/sink";
 
 const DEFAULT_TRACKING_URI = "http://localhost:3000";
 // Unlike the library (whose default, "none", is the plain textbook model), the command line

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { demoSubscribersCsv } from "@/db/demo-data";
 import { csvDigest, parseCsvTable, trainAndLog, type TrainOptions } from "./train";
-import type { DatasetInput, KeyValue, MetricPoint, TrackingSink } from "./tracking-sink";
+import type { DatasetInput, KeyValue, MetricPoint, TrackingSink } from "@/lib/tracking/sink";
 
 /** Records every call, in order, as the in-process sink of the demo seed would receive them. */
 class RecordingSink implements TrackingSink {

@@ -9,7 +9,7 @@ import { classificationReport, logLoss } from "@/lib/ml/classification-metrics";
 import { dropUnlabelled, encodeTable, fitFeatures, targetIndex, type EncodedTable, type StringTable } from "@/lib/ml/features";
 import { classWeights, createModel, predictClass, predictProba, trainEpoch, trainingLoss, type ClassWeight, type LogisticRegressionModel } from "@/lib/ml/logistic-regression";
 import { splitTrainValidation } from "@/lib/ml/split";
-import type { KeyValue, MetricPoint, TrackingSink } from "./tracking-sink";
+import type { KeyValue, MetricPoint, TrackingSink } from "@/lib/tracking/sink";
 
 export interface TrainOptions {
   /** The CSV file's text. */

@@ -290,21 +290,24 @@ export interface RunSummary {
   metrics: Record<string, number>;
 }
 
+/** What every run listing shows about a run itself (select with a left join on its author). */
+const runHeaderColumns = {
+  id: runs.id,
+  name: runs.name,
+  status: runs.status,
+  lifecycleStage: runs.lifecycleStage,
+  startTime: runs.startTime,
+  endTime: runs.endTime,
+  author: users.name,
+  authorEmail: users.email,
+};
+
 /** Runs of one page of a search, with the chosen params and latest metrics as columns. */
 export async function getRunSummaries(db: Db, projectId: string, ids: string[], paramKeys: string[], metricKeys: string[]): Promise<RunSummary[]> {
   if (!ids.length) return [];
   const [infoRows, paramRows, metricRows, inputRows] = await Promise.all([
     db
-      .select({
-        id: runs.id,
-        name: runs.name,
-        status: runs.status,
-        lifecycleStage: runs.lifecycleStage,
-        startTime: runs.startTime,
-        endTime: runs.endTime,
-        author: users.name,
-        authorEmail: users.email,
-      })
+      .select(runHeaderColumns)
       .from(runs)
       .leftJoin(users, eq(users.id, runs.userId))
       .where(and(eq(runs.projectId, projectId), inArray(runs.id, ids))),
@@ -357,19 +360,11 @@ export async function listRunKeys(db: Db, projectId: string): Promise<{ metrics:
 }
 
 /** One run for the run page and its live-refresh route; null when it is not in this project. */
-export async function getRunDetail(db: Db, projectId: string, runId: string): Promise<RunDetailJson | null> {
+export async function getRunDetail(db: Db, project: { id: string; slug: string }, runId: string): Promise<RunDetailJson | null> {
+  const projectId = project.id;
   if (!/^[0-9a-f]{32}$/.test(runId)) return null;
   const [info] = await db
-    .select({
-      id: runs.id,
-      name: runs.name,
-      status: runs.status,
-      lifecycleStage: runs.lifecycleStage,
-      startTime: runs.startTime,
-      endTime: runs.endTime,
-      author: users.name,
-      authorEmail: users.email,
-    })
+    .select(runHeaderColumns)
     .from(runs)
     .leftJoin(users, eq(users.id, runs.userId))
     .where(and(eq(runs.projectId, projectId), eq(runs.id, runId)));
@@ -398,8 +393,7 @@ export async function getRunDetail(db: Db, projectId: string, runId: string): Pr
       .where(eq(runInputs.runId, runId))
       .orderBy(asc(runInputs.createdAt)),
   ]);
-  const slugRow = await db.select({ slug: projects.slug }).from(projects).where(eq(projects.id, projectId));
-  const slug = slugRow[0]?.slug ?? "";
+  const slug = project.slug;
   return {
     ...info,
     artifactUri: artifactUri(projectId, runId),

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "@/db";
-import type { DatasetInput, KeyValue, MetricPoint, TrackingSink } from "@/lib/examples/tracking-sink";
+import type { DatasetInput, KeyValue, MetricPoint, TrackingSink } from "./sink";
 import type { Actor, ProjectRef } from "@/lib/auth/authorize";
 import { createRun, logBatch, logInputs, requireRun, updateRun, type CreateRunInput } from "./service";
 

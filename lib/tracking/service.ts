@@ -9,6 +9,7 @@ import type { Actor, ProjectRef } from "@/lib/auth/authorize";
 import { generateRunToken } from "@/lib/auth/tokens";
 import { MlflowError, invalid, notFound } from "./errors";
 import { randomRunName } from "./run-names";
+import type { KeyValue, MetricPoint } from "./sink";
 import { TILE_LEVELS } from "./downsample";
 import { checkBatchCounts, limits, parseInt64, parseMetricValue, validateKey, validateParamValue, validateTagValue } from "./validation";
 
@@ -23,17 +24,6 @@ export interface RunRef {
   status: RunStatus;
 }
 
-export interface MetricInput {
-  key: string;
-  value: number;
-  timestamp: number;
-  step: number;
-}
-
-export interface KeyValue {
-  key: string;
-  value: string;
-}
 
 const runIdPattern = /^[0-9a-f]{32}$/;
 
@@ -137,7 +127,7 @@ export interface BatchInput {
 }
 
 /** Validates a whole batch before anything is written: a rejected batch writes nothing. */
-export function validateBatch(input: BatchInput): { metrics: MetricInput[]; params: KeyValue[]; tags: KeyValue[] } {
+export function validateBatch(input: BatchInput): { metrics: MetricPoint[]; params: KeyValue[]; tags: KeyValue[] } {
   const rawMetrics = input.metrics ?? [];
   const rawParams = input.params ?? [];
   const rawTags = input.tags ?? [];
@@ -222,7 +212,7 @@ async function upsertTags(tx: Tx, runId: string, tags: KeyValue[]) {
  * costs one primary-key probe) and folds only the points actually inserted into each series'
  * summary, so a retry changes nothing and no statement ever reads the history.
  */
-async function insertMetrics(tx: Tx, run: RunRef, metrics: MetricInput[]) {
+async function insertMetrics(tx: Tx, run: RunRef, metrics: MetricPoint[]) {
   // JSON carries the batch as one parameter on both drivers; values travel as text so NaN and
   // ±Infinity survive (PostgreSQL casts 'NaN', 'Infinity', '-Infinity').
   const payload = JSON.stringify(metrics.map((m) => ({ k: m.key, v: String(m.value), t: m.timestamp, s: m.step })));

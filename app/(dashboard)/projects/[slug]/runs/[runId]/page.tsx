@@ -1,6 +1,7 @@
 import { dehydrate, HydrationBoundary, QueryClient } from "@tanstack/react-query";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { cache } from "react";
 import { Forbidden } from "@/components/shell/forbidden";
 import { getDb } from "@/db";
 import { authorizeProjectPage } from "@/lib/auth/session";
@@ -11,11 +12,14 @@ import { RunView } from "./run-view";
 
 type Props = { params: Promise<{ slug: string; runId: string }> };
 
+// generateMetadata and the page read the same run: once per request.
+const loadRun = cache(async (project: { id: string; slug: string }, runId: string) => getRunDetail(await getDb(), project, runId));
+
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { slug, runId } = await params;
   const auth = await authorizeProjectPage("projects.read", slug);
   if (!auth.ok) return { title: "Run" };
-  const run = await getRunDetail(await getDb(), auth.ctx.project.id, runId);
+  const run = await loadRun(auth.ctx.project, runId);
   return { title: run ? `Run ${run.name}` : "Run" };
 }
 
@@ -24,7 +28,7 @@ export default async function RunPage({ params }: Props) {
   const auth = await authorizeProjectPage("projects.read", slug);
   if (!auth.ok) return <Forbidden reason={auth.reason} />;
   const { project } = auth.ctx;
-  const run = await getRunDetail(await getDb(), project.id, runId);
+  const run = await loadRun(project, runId);
   if (!run) notFound();
   const artifacts = await listAllRunArtifacts(run.id);
   const queryClient = new QueryClient();

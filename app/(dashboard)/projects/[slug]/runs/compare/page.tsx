@@ -58,7 +58,7 @@ export default async function CompareRunsPage({ params, searchParams }: Props) {
   }
 
   const db = await getDb();
-  const details = await Promise.all(ids.map((id) => getRunDetail(db, project.id, id)));
+  const details = await Promise.all(ids.map((id) => getRunDetail(db, project, id)));
   const runs = details.filter((r): r is RunDetailJson => r !== null);
   const missing = ids.filter((_, i) => details[i] === null);
   const missingAlert = missing.length > 0 && (

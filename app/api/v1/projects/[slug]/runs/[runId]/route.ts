@@ -13,7 +13,7 @@ export async function GET(request: Request, { params }: Params) {
   try {
     const { slug, runId } = await params;
     const { project } = await authorizeApiRequest(request, "projects.read", { projectSlug: slug });
-    const run = await getRunDetail(await getDb(), project.id, runId);
+    const run = await getRunDetail(await getDb(), project, runId);
     if (!run) throw new NotFoundError("Run not found in this project.");
     return NextResponse.json(run);
   } catch (e) {

@@ -1,4 +1,4 @@
-// What the reference trainer logs through, so the same training code reports over MLflow's REST API
+// What training code logs through (the reference trainer in lib/examples, the demo seed), so the same training code reports over MLflow's REST API
 // (RestSink in ./mlflow-rest.ts) or in-process (the demo seed writes straight to the database).
 // Shapes follow MLflow's: timestamps are epoch milliseconds, params and tags are strings.
 

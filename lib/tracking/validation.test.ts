@@ -27,7 +27,7 @@ function expectInvalid(fn: () => unknown, message: RegExp | string) {
 }
 
 describe("validateKey", () => {
-  it.each(["acc", "train/loss", "a.b-c d:e", "x_1", "a".repeat(limits.keyLength)])("accepts %j", (key) => {
+  it.each(["acc", "train/loss", "a.b-c d:e", "x_1", "précision", "损失", "Genauigkeit_ß", "a".repeat(limits.keyLength)])("accepts %j", (key) => {
     expect(validateKey("metric", key)).toBe(key);
   });
 
@@ -105,7 +105,7 @@ describe("parseMetricValue", () => {
     expect(parseMetricValue("m", value)).toBe(expected);
   });
 
-  it.each([["abc"], [""], [" "], [null], [undefined], [{}], [[1]], [true]])("refuses %j", (value) => {
+  it.each([["abc"], [""], [" "], [null], [undefined], [{}], [[1]], [true], ["0x10"], ["0b1"], ["0o7"], ["1_000"]])("refuses %j", (value) => {
     expectInvalid(() => parseMetricValue("loss", value), /^Got invalid value .* for metric 'loss'.*valid double/);
   });
 });

@@ -23,7 +23,10 @@ export const limits = {
   datasetsPerInputs: 1000,
 } as const;
 
-const namePattern = /^[/\w.\- :]*$/;
+// Python's \w (MLflow's pattern) is Unicode-aware: letters, digits and marks of any script.
+const namePattern = /^[/\p{L}\p{N}\p{M}_.\- :]*$/u;
+// What Python's float() reads as a decimal (no hex, octal or binary literals).
+const decimalPattern = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 type Entity = "metric" | "param" | "tag";
 
@@ -81,7 +84,7 @@ export function parseMetricValue(key: string, value: unknown): number {
   if (value === "NaN") return NaN;
   if (value === "Infinity" || value === "inf") return Infinity;
   if (value === "-Infinity" || value === "-inf") return -Infinity;
-  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) return Number(value);
+  if (typeof value === "string" && decimalPattern.test(value.trim())) return Number(value);
   throw invalid(`Got invalid value ${JSON.stringify(value) ?? "None"} for metric '${key}' (timestamp=…). Please specify value as a valid double (64-bit floating point).`);
 }
 

@@ -72,7 +72,7 @@ interface ArtifactTarget {
 }
 
 /** `<experiment id>/<run id>/artifacts/<rel…>` → the run (authorized) and the relative path. */
-async function resolveTarget(request: Request, segments: string[], write: boolean): Promise<{ target: ArtifactTarget; db: Awaited<ReturnType<typeof getDb>> }> {
+async function resolveTarget(request: Request, segments: string[], write: boolean): Promise<ArtifactTarget> {
   const [experimentId, runId, artifacts, ...rel] = segments;
   if (!experimentId || !runId || artifacts !== "artifacts") {
     throw invalid(`Invalid artifact path '${segments.join("/")}': expected <experiment id>/<run id>/artifacts/<path>.`);
@@ -84,7 +84,7 @@ async function resolveTarget(request: Request, segments: string[], write: boolea
   if (run.projectId !== experimentId) throw notFound(`Run with id=${runId} not found in experiment ${experimentId}`);
   await authorizeActor(db, actor, write ? "runs.log" : "projects.read", { projectId: run.projectId });
   if (write && run.lifecycleStage !== "active") throw invalid(`The run ${run.id} must be in the 'active' state. Current state is deleted.`);
-  return { target: { run, rel }, db };
+  return { run, rel };
 }
 
 /**
@@ -119,7 +119,7 @@ export async function handleArtifactRequest(request: Request, routeSegments: str
 }
 
 async function upload(request: Request, segments: string[]): Promise<Response> {
-  const { target } = await resolveTarget(request, segments, true);
+  const target = await resolveTarget(request, segments, true);
   if (!target.rel.length) throw invalid("Give the artifact a file name: PUT …/artifacts/<experiment>/<run>/artifacts/<path>.");
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > uploadLimitBytes) throw invalid(`The artifact exceeds the upload limit of ${uploadLimitBytes} bytes (FERRY_UPLOAD_LIMIT_MB).`);
@@ -146,7 +146,7 @@ async function upload(request: Request, segments: string[]): Promise<Response> {
 }
 
 async function download(request: Request, segments: string[]): Promise<Response> {
-  const { target } = await resolveTarget(request, segments, false);
+  const target = await resolveTarget(request, segments, false);
   const file = confinedPath(target.run.id, target.rel);
   const st = await fs.promises.stat(/*turbopackIgnore: true*/ file).catch(() => null);
   if (!st?.isFile()) throw notFound(`Artifact '${target.rel.join("/")}' not found.`);
@@ -164,7 +164,7 @@ async function download(request: Request, segments: string[]): Promise<Response>
 
 async function listForProxy(request: Request, listPath: string): Promise<Response> {
   const segments = safeSegments(listPath, "path");
-  const { target } = await resolveTarget(request, segments, false);
+  const target = await resolveTarget(request, segments, false);
   const files = await listDir(target.run.id, target.rel);
   // The proxy answers base names; the client joins them to the path it asked for.
   return Response.json({ files: files.map((f) => ({ ...f, path: f.path.split("/").at(-1)! })) });

@@ -4,7 +4,6 @@ import { queryRows, type Db } from "@/db";
 import { datasetVersions, datasets, metricSeries, projects, runInputs, runParams, runTags, runs, users } from "@/db/schema";
 import { invalid } from "./errors";
 import { decodePageToken, encodePageToken, type Clause, type OrderBy, type RunAttribute } from "./search-filter";
-import { encodeMetricValue } from "./validation";
 import { encodeValue, type RunDetailJson } from "./views";
 
 // Reads in MLflow's shapes (for the REST API) and in Ferry's (for the pages). Every read is scoped
@@ -94,7 +93,11 @@ export async function getMlflowRuns(db: Db, ids: string[]) {
   ]);
   const group = <T extends { runId: string }>(rows: T[]) => {
     const m = new Map<string, T[]>();
-    for (const r of rows) m.set(r.runId, [...(m.get(r.runId) ?? []), r]);
+    for (const r of rows) {
+      const list = m.get(r.runId);
+      if (list) list.push(r);
+      else m.set(r.runId, [r]);
+    }
     return m;
   };
   const tags = group(tagRows);
@@ -120,7 +123,7 @@ export async function getMlflowRuns(db: Db, ids: string[]) {
           lifecycle_stage: r.lifecycleStage,
         },
         data: {
-          metrics: (metrics.get(id) ?? []).map((m) => ({ key: m.key, value: encodeMetricValue(m.value), timestamp: m.timestamp, step: m.step })),
+          metrics: (metrics.get(id) ?? []).map((m) => ({ key: m.key, value: encodeValue(m.value), timestamp: m.timestamp, step: m.step })),
           params: (params.get(id) ?? []).map((p) => ({ key: p.key, value: p.value })),
           tags: (tags.get(id) ?? []).map((t) => ({ key: t.key, value: t.value })),
         },
@@ -140,10 +143,6 @@ export async function getMlflowRuns(db: Db, ids: string[]) {
       },
     ];
   });
-}
-
-export function runInfoOnly(run: Awaited<ReturnType<typeof getMlflowRuns>>[number]) {
-  return run.info;
 }
 
 // ---- search -------------------------------------------------------------------------------------
@@ -269,7 +268,7 @@ export async function getMetricHistory(db: Db, runId: string, key: string, maxRe
     select p.step, p.timestamp, p.value from metric_points p join metric_series s on s.id = p.series_id
     where s.run_id = ${runId} and s.key = ${key}
     order by p.step, p.timestamp, p.value limit ${maxResults + 1} offset ${offset}`);
-  const points = rows.map((r) => ({ key, value: encodeMetricValue(Number(r.value)), timestamp: Number(r.timestamp), step: Number(r.step) }));
+  const points = rows.map((r) => ({ key, value: encodeValue(Number(r.value)), timestamp: Number(r.timestamp), step: Number(r.step) }));
   const more = points.length > maxResults;
   return { metrics: points.slice(0, maxResults), nextPageToken: more ? encodePageToken(offset + maxResults) : null };
 }

@@ -3,7 +3,9 @@ import crypto from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Tx } from "@/db";
 import { datasetVersions, datasets, projects, runInputs, runParams, runTags, runTokens, runs } from "@/db/schema";
-import { isUniqueViolation } from "@/lib/actions/safe-error";
+import { SafeError } from "@/lib/actions/safe-error";
+import { createProject } from "@/lib/projects/service";
+import { SLUG_MAX, SLUG_PATTERN } from "@/lib/projects/slug";
 import { recordAudit } from "@/lib/audit/service";
 import type { Actor, ProjectRef } from "@/lib/auth/authorize";
 import { generateRunToken } from "@/lib/auth/tokens";
@@ -380,32 +382,22 @@ async function findDatasetVersion(db: Db, projectId: string, source: string, dig
   return null;
 }
 
+/**
+ * experiments/create: a project named by its slug, through the projects service (same rules,
+ * same audit entry). The projects service's "slug taken" becomes MLflow's RESOURCE_ALREADY_EXISTS.
+ */
 export async function createExperiment(db: Db, actor: Actor, name: unknown, description: string): Promise<ProjectRef> {
   if (typeof name !== "string" || !name.trim()) throw invalid("Missing value for required parameter 'name'.");
   const slug = name.trim();
-  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(slug) || slug.length > 60) {
+  if (slug.length < 2 || slug.length > SLUG_MAX || !SLUG_PATTERN.test(slug)) {
     throw invalid(
-      `Invalid experiment name '${name}': in Ferry an experiment is a project and its name is the project's slug — lowercase letters, digits and single dashes, at most 60 characters (e.g. 'churn-prediction').`,
+      `Invalid experiment name '${name}': in Ferry an experiment is a project and its name is the project's slug — 2–${SLUG_MAX} lowercase letters, digits and single dashes (e.g. 'churn-prediction').`,
     );
   }
   try {
-    return await db.transaction(async (tx) => {
-      const [project] = await tx
-        .insert(projects)
-        .values({ slug, name: slug, description, createdBy: actor.id })
-        .returning({ id: projects.id, slug: projects.slug, name: projects.name });
-      if (!project) throw new Error("insert returned no row");
-      await recordAudit(tx, actor, {
-        action: "project.create",
-        subject: { type: "project", id: project.id },
-        projectId: project.id,
-        summary: `${actor.email} created project "${slug}" through the MLflow API`,
-        after: { slug },
-      });
-      return project;
-    });
+    return await createProject(db, actor, { name: slug, slug, description });
   } catch (e) {
-    if (isUniqueViolation(e)) throw new MlflowError("RESOURCE_ALREADY_EXISTS", `Experiment '${slug}' already exists.`);
+    if (e instanceof SafeError && e.status === 409) throw new MlflowError("RESOURCE_ALREADY_EXISTS", `Experiment '${slug}' already exists.`);
     throw e;
   }
 }

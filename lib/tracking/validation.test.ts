@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { MlflowError } from "./errors";
 import {
   checkBatchCounts,
-  encodeMetricValue,
   limits,
   parseInt64,
   parseMetricValue,
@@ -11,6 +10,7 @@ import {
   validateParamValue,
   validateTagValue,
 } from "./validation";
+import { encodeValue } from "./views";
 
 /** Runs `fn`, asserting it throws MLflow's INVALID_PARAMETER_VALUE with a message matching `message`. */
 function expectInvalid(fn: () => unknown, message: RegExp | string) {
@@ -136,7 +136,7 @@ describe("parseInt64", () => {
   });
 });
 
-describe("encodeMetricValue", () => {
+describe("encodeValue (the wire encoding answers use)", () => {
   it.each([
     [0.25, 0.25],
     [-1, -1],
@@ -145,8 +145,8 @@ describe("encodeMetricValue", () => {
     [Infinity, "Infinity"],
     [-Infinity, "-Infinity"],
   ])("encodes %s as %j and parses back", (value, encoded) => {
-    expect(encodeMetricValue(value)).toBe(encoded);
-    expect(parseMetricValue("m", encodeMetricValue(value))).toBe(value);
+    expect(encodeValue(value)).toBe(encoded);
+    expect(parseMetricValue("m", encodeValue(value))).toBe(value);
   });
 });
 

@@ -101,13 +101,6 @@ export function parseInt64(field: string, value: unknown, fallback?: number): nu
   return n;
 }
 
-/** Encodes a metric value the way MLflow's server does: non-finite values as protobuf JSON strings. */
-export function encodeMetricValue(v: number): number | string {
-  if (Number.isFinite(v)) return v;
-  if (Number.isNaN(v)) return "NaN";
-  return v > 0 ? "Infinity" : "-Infinity";
-}
-
 export function checkBatchCounts(counts: { metrics: number; params: number; tags: number }): void {
   if (counts.metrics > limits.metricsPerBatch) {
     throw invalid(

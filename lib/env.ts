@@ -29,6 +29,15 @@ const envSchema = z.object({
   FERRY_LOG_QUIET: flag,
   // Largest dataset upload accepted, in megabytes (MB = 1,000,000 bytes).
   FERRY_UPLOAD_LIMIT_MB: z.coerce.number().positive().max(1_000_000).default(500),
+  // A cluster whose agent has been silent this long is offline; its running runs become lost.
+  FERRY_AGENT_OFFLINE_AFTER_S: z.coerce.number().min(1).max(86_400).default(60),
+  // The web server starts an agent for the cluster "local" on this machine unless this is 0.
+  FERRY_LOCAL_AGENT: z
+    .enum(["1", "0", "true", "false", ""])
+    .optional()
+    .transform((v) => v !== "0" && v !== "false"),
+  // GPUs the local agent declares when nvidia-smi is absent, e.g. "h100:4" (see the agent's --gpus).
+  FERRY_LOCAL_AGENT_GPUS: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -48,7 +57,22 @@ export const isProduction = env.NODE_ENV === "production";
 export const isBuildPhase = env.NEXT_PHASE === "phase-production-build";
 export const dataDir = path.resolve(env.FERRY_DATA_DIR);
 export const demoEnabled = !isProduction || env.FERRY_DEMO;
+export const agentOfflineAfterMs = env.FERRY_AGENT_OFFLINE_AFTER_S * 1000;
+export const agentHeartbeatIntervalMs = Math.max(1000, Math.min(10_000, Math.floor(agentOfflineAfterMs / 6)));
 export const uploadLimitBytes = Math.floor(env.FERRY_UPLOAD_LIMIT_MB * 1_000_000);
+
+/** The port this server listens on: Next.js sets PORT once it has chosen one, after this module loaded. */
+export function serverPort(): number {
+  const port = Number(process.env.PORT);
+  return Number.isInteger(port) && port > 0 ? port : 3000;
+}
+
+/** The environment for a child process (the local agent): this one's, minus what must not leak into it. */
+export function childEnv(drop: string[], add: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !drop.includes(k)) out[k] = v;
+  return { ...out, ...add };
+}
 
 /** For tests: parse an arbitrary environment with the same rules. */
 export { parseEnv };

@@ -1,6 +1,7 @@
 "use client";
 
 import dynamic from "next/dynamic";
+import type { GpuHoursChartProps } from "./gpu-hours-chart";
 import type { HistogramChartProps } from "./histogram-chart";
 import type { MetricChartProps } from "./metric-chart";
 import type { TopValuesChartProps } from "./top-values-chart";
@@ -14,6 +15,15 @@ function ChartSkeleton() {
 const LazyHistogram = dynamic(() => import("./histogram-chart"), { ssr: false, loading: ChartSkeleton });
 const LazyTopValues = dynamic(() => import("./top-values-chart"), { ssr: false, loading: ChartSkeleton });
 const LazyMetric = dynamic(() => import("./metric-chart"), { ssr: false, loading: ChartSkeleton });
+const LazyGpuHours = dynamic(() => import("./gpu-hours-chart"), { ssr: false, loading: ChartSkeleton });
+
+export function GpuHoursChart(props: GpuHoursChartProps & { height?: number }) {
+  return (
+    <div style={{ height: props.height ?? 240 }}>
+      <LazyGpuHours {...props} />
+    </div>
+  );
+}
 
 export function HistogramChart(props: HistogramChartProps) {
   const height = props.height ?? 180;

@@ -1,6 +1,6 @@
 "use client";
 
-import { FolderKanban, LogOut, Menu, UserCog, Users, X } from "lucide-react";
+import { FolderKanban, LogOut, Menu, Server, UserCog, Users, X } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useState } from "react";
@@ -9,7 +9,7 @@ import { signOutAction } from "@/lib/auth/actions";
 import { cn } from "@/lib/cn";
 import { Logo } from "./logo";
 
-const icons: Record<NavIcon, typeof Users> = { projects: FolderKanban, users: Users, account: UserCog };
+const icons: Record<NavIcon, typeof Users> = { projects: FolderKanban, clusters: Server, users: Users, account: UserCog };
 
 export interface SidebarProject {
   slug: string;

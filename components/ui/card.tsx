@@ -1,7 +1,12 @@
 import { cn } from "@/lib/cn";
 
-export function Card({ className, children }: { className?: string; children: React.ReactNode }) {
-  return <section className={cn("rounded-lg bg-white shadow-sm ring-1 ring-slate-200", className)}>{children}</section>;
+/** `label` names the card as a landmark region (for assistive technology and tests). */
+export function Card({ className, children, label }: { className?: string; children: React.ReactNode; label?: string }) {
+  return (
+    <section aria-label={label} className={cn("rounded-lg bg-white shadow-sm ring-1 ring-slate-200", className)}>
+      {children}
+    </section>
+  );
 }
 
 export function CardHeader({ title, description, actions }: { title: string; description?: React.ReactNode; actions?: React.ReactNode }) {

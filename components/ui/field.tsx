@@ -9,7 +9,7 @@ interface FieldProps {
   label: string;
   /** Messages for this field from the server (or the client). */
   errors?: string[];
-  hint?: string;
+  hint?: React.ReactNode;
   className?: string;
   children: (props: { id: string; "aria-invalid"?: boolean; "aria-describedby"?: string; className: string }) => React.ReactNode;
 }

@@ -1,4 +1,5 @@
 export * from "./audit";
+export * from "./clusters";
 export * from "./datasets";
 export * from "./projects";
 export * from "./tokens";

@@ -18,6 +18,7 @@ const allowed: Record<Permission, FixturePerson[]> = {
   "gates.edit": ["mlEngineer", "ops", "admin"],
   "promotions.decide": ["ops", "admin"],
   "deployments.rollback": ["ops", "admin"],
+  "clusters.read": ["dataScientist", "mlEngineer", "ops", "manager", "outsider", "orgOpsOutsider", "admin"],
   "clusters.manage": ["ops", "orgOpsOutsider", "admin"],
   "projects.create": ["admin"],
   "members.manage": ["admin"],

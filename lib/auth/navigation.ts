@@ -1,7 +1,7 @@
 import type { Actor } from "./authorize";
 import { can, type OrgScopedPermission } from "./permissions";
 
-export type NavIcon = "projects" | "users" | "account";
+export type NavIcon = "projects" | "clusters" | "users" | "account";
 
 export interface NavItem {
   href: string;
@@ -14,6 +14,7 @@ export interface NavItem {
 // Capabilities add their entries here as they land (clusters for ops, approvals, model health…).
 const globalNav: NavItem[] = [
   { href: "/projects", label: "Projects", icon: "projects" },
+  { href: "/clusters", label: "Clusters", icon: "clusters", permission: "clusters.read" },
   { href: "/admin/users", label: "Users", icon: "users", permission: "users.manage" },
 ];
 

@@ -13,6 +13,7 @@ const design: Record<Permission, { personas: string[]; orgOps: boolean; orgMembe
   "gates.edit": { personas: ["ml_engineer", "ops"], orgOps: false },
   "promotions.decide": { personas: ["ops"], orgOps: false },
   "deployments.rollback": { personas: ["ops"], orgOps: false },
+  "clusters.read": { personas: [], orgOps: true, orgMember: true },
   "clusters.manage": { personas: [], orgOps: true },
   "projects.create": { personas: [], orgOps: false },
   "members.manage": { personas: [], orgOps: false },

@@ -69,6 +69,11 @@ export const permissions = {
     personas: ["ops"],
     description: "Roll back a deployment",
   },
+  "clusters.read": {
+    scope: "org",
+    orgRoles: ["member", "ops"],
+    description: "See clusters: inventory, queue, GPU-hours and cost",
+  },
   "clusters.manage": {
     scope: "org",
     orgRoles: ["ops"],

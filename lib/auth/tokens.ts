@@ -30,3 +30,16 @@ export function generateRunToken(): { token: string; hash: string } {
 export function looksLikeRunToken(token: string): boolean {
   return runPattern.test(token);
 }
+
+// Agent tokens: "ferryagent_" + 43 base64url characters; one per cluster, shown once.
+const AGENT_PREFIX = "ferryagent_";
+const agentPattern = /^ferryagent_[A-Za-z0-9_-]{43}$/;
+
+export function generateAgentToken(): { token: string; hash: string; displayPrefix: string } {
+  const token = AGENT_PREFIX + crypto.randomBytes(32).toString("base64url");
+  return { token, hash: hashApiToken(token), displayPrefix: token.slice(0, AGENT_PREFIX.length + 6) };
+}
+
+export function looksLikeAgentToken(token: string): boolean {
+  return agentPattern.test(token);
+}

@@ -5,8 +5,11 @@
 //   upload     — the same CSV uploaded through the HTTP API of a production server: time, server memory growth
 //   trackingQueries — chart query for a 1,000,000-point series; runs table of a project with 100,000 runs
 //   trackingIngest  — runs/log-batch points/s over HTTP; retry cost at 10k vs 1M points of history
+//   claiming   — 16 concurrent claimers × 10,000 queued runs: claims/s, exactly once, no over-allocation, fencing
+//   launch     — time from launch to `running` on the local agent
 // BENCH_ONLY=<part> runs one part.
 import os from "node:os";
+import { benchClaiming, benchLaunch } from "./clusters";
 import { benchPages } from "./pages";
 import { benchProfiling } from "./profile";
 import { benchTrackingIngest, benchTrackingQueries } from "./tracking";
@@ -18,6 +21,8 @@ const parts: Record<string, () => Promise<Record<string, unknown>>> = {
   pages: benchPages,
   trackingQueries: benchTrackingQueries,
   trackingIngest: benchTrackingIngest,
+  claiming: benchClaiming,
+  launch: benchLaunch,
 };
 
 async function main() {

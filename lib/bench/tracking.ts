@@ -103,7 +103,7 @@ export async function benchTrackingIngest(): Promise<Record<string, unknown>> {
   }
 }
 
-async function openBenchDatabase(): Promise<{ database: Database; kind: "pglite" | "postgres"; drop: () => Promise<void> }> {
+export async function openBenchDatabase(): Promise<{ database: Database; kind: "pglite" | "postgres"; drop: () => Promise<void> }> {
   const url = process.env.BENCH_DATABASE_URL;
   if (!url) return { database: await openDatabase({ kind: "pglite", dataDir: null }), kind: "pglite", drop: async () => {} };
   const name = `ferry_bench_${crypto.randomBytes(4).toString("hex")}`;

@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "@/db";
 import { SafeError } from "@/lib/actions/safe-error";
+import { getJobStatuses, type JobStatusOfRun } from "@/lib/runs/page-queries";
 import { countRuns, getRunSummaries, listRunKeys, searchRunIds, type RunSummary } from "./queries";
 import { encodePageToken, parseFilter, parseOrderBy, type OrderBy } from "./search-filter";
 import { primaryMetrics } from "./views";
@@ -24,8 +25,11 @@ export const runsPageQuerySchema = z.object({
 });
 export type RunsPageQuery = z.infer<typeof runsPageQuerySchema>;
 
+/** A run of the table; `job` is its launch state when it was launched through Ferry. */
+export type RunsPageRow = RunSummary & { job: JobStatusOfRun | null };
+
 export interface RunsPage {
-  rows: RunSummary[];
+  rows: RunsPageRow[];
   total: number;
   /** True when more than `total` runs match (counting stops at 10,000). */
   totalCapped: boolean;
@@ -66,9 +70,13 @@ export async function listRunsPage(db: Db, projectId: string, q: RunsPageQuery):
     searchRunIds(db, spec, RUNS_PAGE_SIZE, offset ? encodePageToken(offset) : null),
     countRuns(db, spec),
   ]);
-  const rows = await getRunSummaries(db, projectId, page.ids, paramColumns, metricColumns);
+  // Launch states by primary key for this page's runs only: the 100k-run search stays untouched.
+  const [summaries, jobs] = await Promise.all([
+    getRunSummaries(db, projectId, page.ids, paramColumns, metricColumns),
+    getJobStatuses(db, projectId, page.ids),
+  ]);
   return {
-    rows,
+    rows: summaries.map((r) => ({ ...r, job: jobs.get(r.id) ?? null })),
     total: total.count,
     totalCapped: total.capped,
     page: q.page,

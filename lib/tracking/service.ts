@@ -52,9 +52,11 @@ export interface CreateRunInput {
   runName?: string | null;
   startTime?: number | null;
   tags?: KeyValue[];
+  /** SCHEDULED for launched runs waiting in the queue; MLflow clients create RUNNING runs. */
+  status?: "RUNNING" | "SCHEDULED";
 }
 
-export async function createRun(db: Db, actor: Actor, project: ProjectRef, input: CreateRunInput): Promise<{ id: string }> {
+export async function createRun(db: Db | Tx, actor: Actor, project: ProjectRef, input: CreateRunInput): Promise<{ id: string }> {
   const tags = dedupeTags((input.tags ?? []).map((t) => ({ key: validateKey("tag", t.key), value: validateTagValue(t.key, t.value) })));
   const tagName = tags.find((t) => t.key === "mlflow.runName")?.value;
   if (input.runName && tagName && input.runName !== tagName) {
@@ -65,7 +67,7 @@ export async function createRun(db: Db, actor: Actor, project: ProjectRef, input
   const startTime = input.startTime ?? Date.now();
   const allTags = dedupeTags([...tags, { key: "mlflow.runName", value: name }, { key: "mlflow.user", value: actor.email }]);
   await db.transaction(async (tx) => {
-    await tx.insert(runs).values({ id, projectId: project.id, name, userId: actor.id, startTime, status: "RUNNING" });
+    await tx.insert(runs).values({ id, projectId: project.id, name, userId: actor.id, startTime, status: input.status ?? "RUNNING" });
     await tx.insert(runTags).values(allTags.map((t) => ({ runId: id, ...t })));
     await recordAudit(tx, actor, {
       action: "run.create",

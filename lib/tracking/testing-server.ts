@@ -8,26 +8,31 @@ import { Readable } from "node:stream";
 
 type RouteModule = Record<string, ((req: Request, ctx: { params: Promise<{ path?: string[] }> }) => Promise<Response>) | undefined>;
 
-export async function startTrackingServer(): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startTrackingServer(opts: { port?: number } = {}): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const tracking = (await import("@/app/api/2.0/mlflow/[...path]/route")) as unknown as RouteModule;
   const artifacts = (await import("@/app/api/2.0/mlflow-artifacts/artifacts/[[...path]]/route")) as unknown as RouteModule;
+  const agent = (await import("@/app/api/agent/v1/[...path]/route")) as unknown as RouteModule;
   const server = http.createServer(async (req, res) => {
     try {
       const rawPath = (req.url ?? "/").split("?")[0]!;
-      const match = /^\/(?:ajax-)?api\/2\.0\/(mlflow-artifacts\/artifacts|mlflow)(?:\/(.*))?$/.exec(rawPath);
-      const mod = match?.[1] === "mlflow" ? tracking : match ? artifacts : null;
+      const match = /^\/(?:ajax-)?api\/(?:2\.0\/(mlflow-artifacts\/artifacts|mlflow)|(agent)\/v1)(?:\/(.*))?$/.exec(rawPath);
+      const mod = match?.[1] === "mlflow" ? tracking : match?.[2] === "agent" ? agent : match ? artifacts : null;
       const handler = mod?.[req.method ?? "GET"];
       if (!match || !handler) {
         res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error_code: "ENDPOINT_NOT_FOUND", message: "not found" }));
         return;
       }
-      const segments = match[2] ? match[2].split("/").map((s) => decodeURIComponent(s)) : undefined;
+      const segments = match[3] ? match[3].split("/").map((s) => decodeURIComponent(s)) : undefined;
       const hasBody = req.method !== "GET" && req.method !== "HEAD";
+      // As in Next.js, request.signal aborts when the client goes away (ends long polls early).
+      const aborter = new AbortController();
+      res.on("close", () => aborter.abort());
       const request = new Request(`http://${req.headers.host}${req.url}`, {
         method: req.method,
         headers: req.headers as Record<string, string>,
         body: hasBody ? (Readable.toWeb(req) as ReadableStream) : undefined,
         duplex: "half",
+        signal: aborter.signal,
       } as RequestInit);
       const response = await handler(request, { params: Promise.resolve({ path: segments }) });
       res.writeHead(response.status, Object.fromEntries(response.headers));
@@ -37,10 +42,16 @@ export async function startTrackingServer(): Promise<{ url: string; close: () =>
       res.writeHead(500).end(String(e));
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    port,
+    // Like a server that goes away: open connections (long polls included) are cut.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -1,5 +1,6 @@
 // Shapes the runs pages and their JSON routes share, the React Query key factory, and the value
 // encoding (JSON has no NaN or Infinity, so those travel as the strings MLflow uses). Client-safe.
+import type { JobView } from "@/lib/runs/queries";
 
 export type EncodedValue = number | "NaN" | "Infinity" | "-Infinity";
 
@@ -51,6 +52,17 @@ export interface RunDetailJson {
   inputs: RunInputJson[];
 }
 
+/** GET …/runs/{id}/detail: the run, plus its launch when it was launched through Ferry. */
+export type RunPageJson = RunDetailJson & { job: JobView | null };
+
+/** GET …/runs/{id}/logs: lines `from`…`next - 1` of `total` received so far. */
+export interface RunLogsJson {
+  from: number;
+  lines: string[];
+  next: number;
+  total: number;
+}
+
 export function encodeValue(v: number): EncodedValue {
   if (Number.isFinite(v)) return v;
   if (Number.isNaN(v)) return "NaN";
@@ -71,12 +83,18 @@ export function isLive(status: RunDetailJson["status"]): boolean {
 export const runKeys = {
   all: ["runs"] as const,
   detail: (slug: string, runId: string) => [...runKeys.all, slug, runId] as const,
+  logs: (slug: string, runId: string) => [...runKeys.all, slug, runId, "logs"] as const,
   series: (slug: string, runIds: readonly string[], keys: readonly string[], axis: "step" | "time") =>
     [...runKeys.all, slug, "series", [...runIds].sort().join(","), [...keys].sort().join(","), axis] as const,
 };
 
 export function runDetailUrl(slug: string, runId: string): string {
-  return `/api/v1/projects/${encodeURIComponent(slug)}/runs/${runId}`;
+  return `/api/v1/projects/${encodeURIComponent(slug)}/runs/${runId}/detail`;
+}
+
+export function runLogsUrl(slug: string, runId: string, q: { after: number } | { tail: number }): string {
+  const query = "after" in q ? `after=${q.after}` : `tail=${q.tail}`;
+  return `/api/v1/projects/${encodeURIComponent(slug)}/runs/${runId}/logs?${query}`;
 }
 
 export function seriesUrl(slug: string, runIds: readonly string[], keys: readonly string[], axis: "step" | "time"): string {

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { formatDuration, formatMetric } from "@/components/runs/format";
+import { JobStatusBadge } from "@/components/runs/job-status-badge";
 import { RunStatusBadge } from "@/components/runs/run-status-badge";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { formatCount, formatDateTime, formatRelative } from "@/lib/format";
@@ -203,7 +204,8 @@ export function RunsTable({ slug, filter, data }: { slug: string; filter: string
                   <input type="checkbox" aria-label={`Select ${r.name}`} checked={selected.includes(r.id)} onChange={() => toggle(r.id)} className="size-4" />
                 </td>
                 <td className="px-3 py-2.5">
-                  <RunStatusBadge status={r.status} />
+                  {/* Launched runs show their launch state (queued, lost…), which MLflow's status cannot express. */}
+                  {r.job ? <JobStatusBadge status={r.job.status} cancelling={r.job.cancelRequested} /> : <RunStatusBadge status={r.status} />}
                 </td>
                 <td className="px-3 py-2.5">
                   <Link href={runPageUrl(slug, r.id)} className="font-medium whitespace-nowrap text-brand-700 hover:underline">

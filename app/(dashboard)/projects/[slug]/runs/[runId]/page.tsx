@@ -4,10 +4,13 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import { Forbidden } from "@/components/shell/forbidden";
 import { getDb } from "@/db";
+import { can } from "@/lib/auth/permissions";
 import { authorizeProjectPage } from "@/lib/auth/session";
+import { agentOfflineAfterMs } from "@/lib/env";
+import { getJobView } from "@/lib/runs/queries";
 import { listAllRunArtifacts } from "@/lib/tracking/artifacts";
 import { getRunDetail } from "@/lib/tracking/queries";
-import { runKeys } from "@/lib/tracking/views";
+import { runKeys, type RunPageJson } from "@/lib/tracking/views";
 import { RunView } from "./run-view";
 
 type Props = { params: Promise<{ slug: string; runId: string }> };
@@ -27,15 +30,16 @@ export default async function RunPage({ params }: Props) {
   const { slug, runId } = await params;
   const auth = await authorizeProjectPage("projects.read", slug);
   if (!auth.ok) return <Forbidden reason={auth.reason} />;
-  const { project } = auth.ctx;
+  const { project, actor, persona } = auth.ctx;
   const run = await loadRun(project, runId);
   if (!run) notFound();
-  const artifacts = await listAllRunArtifacts(run.id);
+  const [artifacts, job] = await Promise.all([listAllRunArtifacts(run.id), getJobView(await getDb(), project, run.id, agentOfflineAfterMs)]);
   const queryClient = new QueryClient();
-  queryClient.setQueryData(runKeys.detail(project.slug, run.id), run);
+  queryClient.setQueryData<RunPageJson>(runKeys.detail(project.slug, run.id), { ...run, job });
+  const canWrite = can({ isAdmin: actor.isAdmin, orgRole: actor.orgRole, persona }, "runs.write");
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
-      <RunView slug={project.slug} runId={run.id} artifacts={artifacts} artifactBase={`/api/2.0/mlflow-artifacts/artifacts/${project.id}/${run.id}/artifacts`} />
+      <RunView slug={project.slug} runId={run.id} canWrite={canWrite} artifacts={artifacts} artifactBase={`/api/2.0/mlflow-artifacts/artifacts/${project.id}/${run.id}/artifacts`} />
     </HydrationBoundary>
   );
 }

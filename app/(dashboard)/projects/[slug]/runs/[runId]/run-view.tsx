@@ -5,15 +5,18 @@ import { Database, FileBox, LineChart, RefreshCw, SlidersHorizontal, Tag } from 
 import Link from "next/link";
 import { useEffect, useRef } from "react";
 import { formatDuration, formatMetric } from "@/components/runs/format";
+import { isJobActive, JobStatusBadge } from "@/components/runs/job-status-badge";
 import { MetricPanel } from "@/components/runs/metric-panel";
 import { RunStatusBadge } from "@/components/runs/run-status-badge";
 import { Alert } from "@/components/ui/alert";
 import { Card, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { formatBytes, formatCount, formatDateTime } from "@/lib/format";
-import { isLive, runDetailUrl, runKeys, type RunDetailJson } from "@/lib/tracking/views";
+import { isLive, runDetailUrl, runKeys, type RunPageJson } from "@/lib/tracking/views";
+import { LaunchCard } from "./launch-card";
+import { RunLogs } from "./run-logs";
 
-async function fetchRun(slug: string, runId: string): Promise<RunDetailJson> {
+async function fetchRun(slug: string, runId: string): Promise<RunPageJson> {
   const res = await fetch(runDetailUrl(slug, runId));
   if (!res.ok) {
     const body = (await res.json().catch(() => null)) as { error?: string } | null;
@@ -22,15 +25,23 @@ async function fetchRun(slug: string, runId: string): Promise<RunDetailJson> {
   return res.json();
 }
 
+/** A launched run is live while its job is (queued runs included); others while MLflow says so. */
+function runIsLive(run: RunPageJson): boolean {
+  return run.job ? isJobActive(run.job.status) : isLive(run.status);
+}
+
 /** The run page: prefetched on the server, refreshed every 3 s while the run is live. */
 export function RunView({
   slug,
   runId,
+  canWrite,
   artifacts,
   artifactBase,
 }: {
   slug: string;
   runId: string;
+  /** May launch, cancel and re-run runs in this project. */
+  canWrite: boolean;
   /** The run's files when the page was rendered (logged with mlflow.log_artifact and friends). */
   artifacts: { files: { path: string; size: number }[]; truncated: boolean };
   artifactBase: string;
@@ -38,20 +49,21 @@ export function RunView({
   const query = useQuery({
     queryKey: runKeys.detail(slug, runId),
     queryFn: () => fetchRun(slug, runId),
-    refetchInterval: (q) => (q.state.data && isLive(q.state.data.status) ? 3000 : false),
+    refetchInterval: (q) => (q.state.data && runIsLive(q.state.data) ? 3000 : false),
   });
   const run = query.data;
   // When a live run ends, fetch its curves once more: the last points may have arrived after the
   // previous poll, and polling stops now.
   const queryClient = useQueryClient();
-  const wasLive = useRef(run ? isLive(run.status) : false);
-  const liveNow = run ? isLive(run.status) : false;
+  const wasLive = useRef(run ? runIsLive(run) : false);
+  const liveNow = run ? runIsLive(run) : false;
   useEffect(() => {
     if (wasLive.current && !liveNow) void queryClient.invalidateQueries({ queryKey: [...runKeys.all, slug, "series"] });
     wasLive.current = liveNow;
   }, [liveNow, queryClient, slug]);
   if (!run) return <Alert tone="error">{query.error?.message ?? "Could not load the run."}</Alert>;
-  const live = isLive(run.status);
+  const live = runIsLive(run);
+  const job = run.job;
   const userTags = run.tags.filter((t) => !t.key.startsWith("mlflow."));
   const systemTags = run.tags.filter((t) => t.key.startsWith("mlflow."));
   const metricKeys = run.metrics.map((m) => m.key);
@@ -69,12 +81,20 @@ export function RunView({
             /
           </p>
           <h2 className="flex flex-wrap items-center gap-3 text-xl font-semibold text-slate-900">
-            {run.name} <RunStatusBadge status={run.status} />
+            {run.name} {job ? <JobStatusBadge status={job.status} cancelling={job.cancelRequested} /> : <RunStatusBadge status={run.status} />}
             {run.lifecycleStage === "deleted" && <span className="text-sm font-normal text-red-700">(deleted)</span>}
           </h2>
           <p className="mt-1 text-sm text-slate-600" suppressHydrationWarning>
-            Started {formatDateTime(new Date(run.startTime))} by {run.author ?? "an unknown user"} · {live ? "running for " : "took "}
-            {formatDuration(run.startTime, run.endTime)}
+            {job ? (
+              <>
+                Launched {formatDateTime(new Date(job.queuedAt))} by {run.author ?? "an unknown user"} · {launchTiming(job)}
+              </>
+            ) : (
+              <>
+                Started {formatDateTime(new Date(run.startTime))} by {run.author ?? "an unknown user"} · {live ? "running for " : "took "}
+                {formatDuration(run.startTime, run.endTime)}
+              </>
+            )}
           </p>
           {note && <p className="mt-2 max-w-3xl text-sm text-slate-700">{note}</p>}
         </div>
@@ -85,6 +105,13 @@ export function RunView({
         )}
       </div>
       {query.isError && <Alert tone="error">{query.error.message} Showing the last data received.</Alert>}
+
+      {job && (
+        <>
+          <LaunchCard slug={slug} runId={run.id} job={job} canWrite={canWrite} />
+          <RunLogs slug={slug} runId={run.id} live={live} started={job.startedAt !== null} />
+        </>
+      )}
 
       <Card>
         <CardHeader title="Metrics" description="Curves per metric, downsampled on the server to at most 1,000 points (first, last, minimum and maximum always kept)." />
@@ -99,7 +126,7 @@ export function RunView({
           <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 px-5 py-4 text-sm">
             <dt className="text-slate-500">Run id</dt>
             <dd className="font-mono text-xs break-all text-slate-800">{run.id}</dd>
-            <dt className="text-slate-500">Status</dt>
+            <dt className="text-slate-500">{job ? "MLflow status" : "Status"}</dt>
             <dd>
               <RunStatusBadge status={run.status} />
             </dd>
@@ -214,6 +241,13 @@ export function RunView({
       </Card>
     </div>
   );
+}
+
+function launchTiming(job: NonNullable<RunPageJson["job"]>): string {
+  const ms = (iso: string | null) => (iso ? Date.parse(iso) : null);
+  if (job.startedAt) return `${isJobActive(job.status) ? "running for" : "ran for"} ${formatDuration(ms(job.startedAt)!, ms(job.finishedAt))}`;
+  if (isJobActive(job.status)) return `waiting for ${formatDuration(ms(job.queuedAt)!, null)}`;
+  return "never started";
 }
 
 function KeyValueTable({ label, headers, rows }: { label: string; headers: string[]; rows: string[][] }) {

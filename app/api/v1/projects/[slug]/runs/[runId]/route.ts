@@ -3,19 +3,23 @@ import { getDb } from "@/db";
 import { NotFoundError } from "@/lib/actions/safe-error";
 import { errorResponse } from "@/lib/api/respond";
 import { authorizeApiRequest } from "@/lib/auth/session";
-import { getRunDetail } from "@/lib/tracking/queries";
+import { agentOfflineAfterMs } from "@/lib/env";
+import { getRunStatusView } from "@/lib/runs/queries";
 
 type Params = { params: Promise<{ slug: string; runId: string }> };
 
-/** One run: status, params, tags, latest metrics and inputs (the run page polls it while the run is live). */
+/**
+ * A run's state for pipelines and scripts: {id, status, cluster, gpus, queuedAt, startedAt,
+ * finishedAt, exitCode, metrics: {key: latest}}, plus `job` (queue position and reason, command…).
+ */
 export async function GET(request: Request, { params }: Params) {
   await connection();
   try {
     const { slug, runId } = await params;
     const { project } = await authorizeApiRequest(request, "projects.read", { projectSlug: slug });
-    const run = await getRunDetail(await getDb(), project, runId);
-    if (!run) throw new NotFoundError("Run not found in this project.");
-    return NextResponse.json(run);
+    const view = await getRunStatusView(await getDb(), project, runId, agentOfflineAfterMs);
+    if (!view) throw new NotFoundError("Run not found in this project.");
+    return NextResponse.json(view);
   } catch (e) {
     return errorResponse(e);
   }

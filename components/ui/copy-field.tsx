@@ -1,0 +1,67 @@
+"use client";
+
+import { Check, Copy } from "lucide-react";
+import { useRef, useState } from "react";
+import { cn } from "@/lib/cn";
+import { Button } from "./button";
+import { controlClasses } from "./field";
+
+/** A read-only value with a copy button; `multiline` for commands that wrap. */
+export function CopyField({
+  id,
+  label,
+  value,
+  copyLabel,
+  multiline = false,
+  autoFocus = false,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  /** Accessible name of the button, e.g. "Copy token". */
+  copyLabel: string;
+  multiline?: boolean;
+  autoFocus?: boolean;
+}) {
+  const [copied, setCopied] = useState(false);
+  const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(value);
+    } catch {
+      // No clipboard API outside secure contexts (plain http on a server name): the old way.
+      ref.current?.select();
+      if (!document.execCommand("copy")) return;
+    }
+    setCopied(true);
+    setTimeout(() => setCopied(false), 2500);
+  }
+
+  const className = cn(controlClasses, "min-w-0 flex-1 basis-80 font-mono text-xs");
+  const common = {
+    id,
+    readOnly: true,
+    value,
+    spellCheck: false,
+    autoFocus,
+    onFocus: (e: React.FocusEvent<HTMLInputElement | HTMLTextAreaElement>) => e.currentTarget.select(),
+  };
+  return (
+    <div className="space-y-1.5">
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      <div className="flex flex-wrap items-start gap-2">
+        {multiline ? <textarea ref={ref} {...common} rows={3} className={cn(className, "resize-none")} /> : <input ref={ref} {...common} className={className} />}
+        <Button variant="secondary" onClick={copy} aria-label={copyLabel}>
+          {copied ? <Check className="size-4 text-emerald-600" aria-hidden /> : <Copy className="size-4" aria-hidden />}
+          {copied ? "Copied" : "Copy"}
+        </Button>
+      </div>
+      <p className="sr-only" role="status">
+        {copied ? "Copied to the clipboard." : ""}
+      </p>
+    </div>
+  );
+}

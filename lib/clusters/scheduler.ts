@@ -1,0 +1,181 @@
+import "server-only";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { queryRows, type Db, type Tx } from "@/db";
+import { gpuAllocations, runJobs, runTokens, runs } from "@/db/schema";
+import { generateRunToken } from "@/lib/auth/tokens";
+
+// The scheduler: hands queued runs to a cluster's agent without ever over-allocating a GPU.
+//
+// A claim is one transaction. It locks the cluster's row (claims for one cluster take turns, so the
+// free-GPU and quota arithmetic below is never stale), then locks candidate queued runs with
+// FOR UPDATE SKIP LOCKED (claimers of other clusters skip runs someone else is looking at, so
+// nobody waits and no run is handed out twice). Allocations are rows keyed by device, so the database
+// refuses a second allocation of a GPU even if this code were wrong.
+
+export interface ClaimedRun {
+  runId: string;
+  fence: number;
+  gpuType: string | null;
+  gpuIndices: number[];
+  runToken: string;
+}
+
+interface Candidate {
+  run_id: string;
+  project_id: string;
+  gpu_type: string | null;
+  gpu_count: number;
+}
+
+const CANDIDATES = 200;
+
+/** Claims up to `max` queued runs that fit the cluster's free GPUs and the projects' quotas. */
+export async function claimRuns(db: Db, clusterId: string, max: number): Promise<ClaimedRun[]> {
+  return db.transaction(async (tx) => {
+    const [cluster] = await queryRows<{ executor: string }>(tx, sql`select executor from clusters where id = ${clusterId} and agent_token_hash is not null for update`);
+    if (!cluster) return [];
+    const free = await freeDevices(tx, clusterId);
+    const maxFree = Math.max(0, ...[...free.values()].map((d) => d.length));
+    const types = [...free.keys()];
+    const quotas = new Map(
+      (await queryRows<{ project_id: string; max_gpus: number }>(tx, sql`select project_id, max_gpus from cluster_quotas where cluster_id = ${clusterId}`)).map((q) => [q.project_id, q.max_gpus]),
+    );
+    const inUse = new Map(
+      (
+        await queryRows<{ project_id: string; n: number }>(tx, sql`select project_id, count(*)::int as n from gpu_allocations where cluster_id = ${clusterId} group by project_id`)
+      ).map((r) => [r.project_id, Number(r.n)]),
+    );
+    const typeList = sql.join(types.length ? types.map((t) => sql`${t}`) : [sql`null`], sql`, `);
+    const candidates = await queryRows<Candidate>(
+      tx,
+      sql`select run_id, project_id, gpu_type, gpu_count from run_jobs
+          where status = 'queued'
+            and (requested_cluster_id = ${clusterId} or requested_cluster_id is null)
+            and gpu_count <= ${maxFree}
+            and (gpu_count = 0 or gpu_type is null or gpu_type in (${typeList}))
+            ${cluster.executor === "local" ? sql`and code_image is null` : sql``}
+          order by priority desc, seq
+          limit ${CANDIDATES}
+          for update skip locked`,
+    );
+    const claimed: ClaimedRun[] = [];
+    for (const c of candidates) {
+      if (claimed.length >= max) break;
+      const count = Number(c.gpu_count);
+      const quota = quotas.get(c.project_id);
+      const used = inUse.get(c.project_id) ?? 0;
+      if (quota !== undefined && used + count > quota) continue;
+      const type = count === 0 ? c.gpu_type : pickType(free, c.gpu_type, count);
+      if (count > 0 && !type) continue;
+      const indices = count === 0 ? [] : free.get(type!)!.splice(0, count);
+      inUse.set(c.project_id, used + count);
+      claimed.push(await assign(tx, clusterId, c, type, indices));
+    }
+    return claimed;
+  });
+}
+
+/** Free device indices per GPU type, lowest first. */
+async function freeDevices(tx: Tx, clusterId: string): Promise<Map<string, number[]>> {
+  const rows = await queryRows<{ gpu_type: string; idx: number }>(
+    tx,
+    sql`select d.gpu_type, d.idx from cluster_gpu_devices d
+        join cluster_gpu_pools p on p.cluster_id = d.cluster_id and p.gpu_type = d.gpu_type
+        where d.cluster_id = ${clusterId} and d.idx < p.total
+          and not exists (select 1 from gpu_allocations a where a.cluster_id = d.cluster_id and a.gpu_type = d.gpu_type and a.idx = d.idx)
+        order by d.gpu_type, d.idx`,
+  );
+  const free = new Map<string, number[]>();
+  for (const r of rows) {
+    const list = free.get(r.gpu_type) ?? [];
+    list.push(Number(r.idx));
+    free.set(r.gpu_type, list);
+  }
+  return free;
+}
+
+/** The asked type, or for "any type" the type with the most free GPUs. */
+function pickType(free: Map<string, number[]>, asked: string | null, count: number): string | null {
+  if (asked) return (free.get(asked)?.length ?? 0) >= count ? asked : null;
+  let best: string | null = null;
+  for (const [type, list] of free) if (list.length >= count && (!best || list.length > free.get(best)!.length)) best = type;
+  return best;
+}
+
+async function assign(tx: Tx, clusterId: string, c: Candidate, gpuType: string | null, indices: number[]): Promise<ClaimedRun> {
+  const [row] = await queryRows<{ fence: number }>(tx, sql`select nextval('job_fence_seq')::bigint as fence`);
+  const fence = Number(row!.fence);
+  await tx
+    .update(runJobs)
+    .set({ status: "scheduled", clusterId, gpuType, gpuIndices: indices, fence, scheduledAt: sql`now()` })
+    .where(eq(runJobs.runId, c.run_id));
+  if (indices.length) {
+    await tx.insert(gpuAllocations).values(indices.map((idx) => ({ clusterId, gpuType: gpuType!, idx, runId: c.run_id, projectId: c.project_id })));
+  }
+  // A fresh run token per claim: a claim taken over leaves the previous holder's token revoked.
+  await tx.update(runTokens).set({ revokedAt: sql`now()` }).where(and(eq(runTokens.runId, c.run_id), sql`${runTokens.revokedAt} is null`));
+  const { token, hash } = generateRunToken();
+  await tx.insert(runTokens).values({ runId: c.run_id, tokenHash: hash });
+  return { runId: c.run_id, fence, gpuType, gpuIndices: indices, runToken: token };
+}
+
+/** Frees a run's GPUs and revokes its tokens (the run has ended or gone back to the queue). */
+export async function releaseRun(tx: Tx, runId: string): Promise<void> {
+  await tx.delete(gpuAllocations).where(eq(gpuAllocations.runId, runId));
+  await tx.update(runTokens).set({ revokedAt: sql`now()` }).where(and(eq(runTokens.runId, runId), sql`${runTokens.revokedAt} is null`));
+}
+
+/** Puts claimed-but-not-started runs back in the queue (keeping their place): their claim is void. */
+export async function requeueRuns(tx: Tx, runIds: string[]): Promise<void> {
+  if (!runIds.length) return;
+  for (const id of runIds) await releaseRun(tx, id);
+  await tx
+    .update(runJobs)
+    .set({ status: "queued", clusterId: null, gpuIndices: null, fence: null, scheduledAt: null })
+    .where(and(inArray(runJobs.runId, runIds), eq(runJobs.status, "scheduled")));
+}
+
+/**
+ * Clusters whose agent has been silent for `offlineAfterMs`: runs they had started are `lost`, runs
+ * they had claimed but not started go back to the queue for another agent. Returns what changed.
+ */
+export async function sweepOfflineClusters(db: Db, offlineAfterMs: number): Promise<{ lost: string[]; requeued: string[] }> {
+  const stale = await queryRows<{ id: string; name: string }>(
+    db,
+    sql`select c.id, c.name from clusters c
+        where (c.last_seen_at is null or c.last_seen_at < now() - make_interval(secs => ${offlineAfterMs / 1000}))
+          and exists (select 1 from run_jobs j where j.cluster_id = c.id and j.status in ('scheduled', 'running'))`,
+  );
+  const out = { lost: [] as string[], requeued: [] as string[] };
+  for (const cluster of stale) {
+    await db.transaction(async (tx) => {
+      // Re-check under the cluster lock: a heartbeat may have arrived since.
+      const [still] = await queryRows<{ id: string }>(
+        tx,
+        sql`select id from clusters where id = ${cluster.id}
+            and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ${offlineAfterMs / 1000})) for update`,
+      );
+      if (!still) return;
+      const jobs = await tx
+        .select({ runId: runJobs.runId, status: runJobs.status })
+        .from(runJobs)
+        .where(and(eq(runJobs.clusterId, cluster.id), inArray(runJobs.status, ["scheduled", "running"])))
+        .for("update");
+      const requeue = jobs.filter((j) => j.status === "scheduled").map((j) => j.runId);
+      const lost = jobs.filter((j) => j.status === "running").map((j) => j.runId);
+      await requeueRuns(tx, requeue);
+      const seconds = Math.round(offlineAfterMs / 1000);
+      for (const runId of lost) {
+        await releaseRun(tx, runId);
+        await tx
+          .update(runJobs)
+          .set({ status: "lost", finishedAt: sql`now()`, message: `The agent of cluster ${cluster.name} stopped reporting for ${seconds} s; the run's outcome is unknown.` })
+          .where(eq(runJobs.runId, runId));
+        await tx.update(runs).set({ status: "FAILED", endTime: Date.now() }).where(eq(runs.id, runId));
+      }
+      out.lost.push(...lost);
+      out.requeued.push(...requeue);
+    });
+  }
+  return out;
+}

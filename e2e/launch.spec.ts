@@ -16,6 +16,9 @@ test("the data scientist launches the example trainer and watches it run to the 
   await expect(page.getByLabel("Command")).toHaveValue(/ferry-example-train/);
   await page.getByLabel("Run name").fill("e2e-launched");
   await page.getByLabel("Cluster").selectOption("local");
+  // Slow the trainer down a little (300 ms an epoch) so that "Running" is there to be seen.
+  const command = page.getByLabel("Command");
+  await command.fill(`${await command.inputValue()} --epoch-delay-ms 300`);
   await screenshot(page, testInfo, "launch-form");
   await page.getByRole("button", { name: "Launch run" }).click();
   await expect(page).toHaveURL(/\/runs\/[0-9a-f]{32}$/);
@@ -32,6 +35,11 @@ test("the data scientist launches the example trainer and watches it run to the 
   await expect(page.getByText("Succeeded", { exact: true }).first()).toBeVisible({ timeout: 120_000 });
   await expect(card).toContainText("local");
   await expect(card).toContainText("Exit code");
+  // Each transition left its time.
+  const times = await page.request.get(`/api/v1/projects/churn-prediction/runs/${runUrl.split("/").pop()}`);
+  const stamps = (await times.json()) as { queuedAt: string; startedAt: string; finishedAt: string };
+  expect(Date.parse(stamps.queuedAt)).toBeLessThanOrEqual(Date.parse(stamps.startedAt));
+  expect(Date.parse(stamps.startedAt)).toBeLessThan(Date.parse(stamps.finishedAt));
   // The API says the same, with the metrics the job's own MLflow client logged.
   const runId = runUrl.split("/").pop()!;
   const api = await page.request.get(`/api/v1/projects/churn-prediction/runs/${runId}`);
@@ -126,4 +134,43 @@ test("ops and the manager cannot launch: no control, and a replayed launch actio
   await dsPage.goto("/projects/churn-prediction/runs");
   await expect(dsPage.getByText("replayed-launch").first()).toBeVisible();
   await ds.close();
+});
+
+test("ops registers a cluster, its agent connects with the token shown once, and a rotated token is refused", async ({ page }, testInfo) => {
+  await signIn(page, "ops@ferry.dev");
+  await page.goto("/clusters");
+  // The embedded local agent is connected.
+  const local = page.getByRole("row", { name: /local/ });
+  await expect(local).toContainText("Online");
+  const name = `gpu-${Date.now().toString(36)}`;
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Executor").selectOption("slurm");
+  await page.getByLabel("Cost per GPU-hour (optional)").fill("2.5");
+  await page.getByRole("button", { name: "Register cluster" }).click();
+  const token = await page.getByRole("textbox", { name: "Agent token" }).inputValue();
+  expect(token).toMatch(/^ferryagent_/);
+  await expect(page.getByText(/npm run agent -- --server/).first()).toBeVisible();
+  await screenshot(page, testInfo, "cluster-registered");
+
+  // An agent says hello with its inventory (here through the protocol directly: no Slurm on this machine).
+  const hello = (t: string) =>
+    page.request.post("/api/agent/v1/hello", {
+      headers: { authorization: `Bearer ${t}` },
+      data: { protocol: 1, agentVersion: "e2e", hostname: "login01", executor: "slurm", inventory: { gpus: [{ type: "h100", count: 8, memoryMb: 81920 }], cpus: 64 }, jobs: [] },
+    });
+  expect((await hello(token)).status()).toBe(200);
+  await page.getByRole("button", { name: "Done, I have stored it" }).click();
+  await page.goto(`/clusters/${name}`);
+  await expect(page.getByText("H100").first()).toBeVisible();
+  await expect(page.getByText("Online").first()).toBeVisible();
+  await screenshot(page, testInfo, "cluster-page");
+
+  await page.getByRole("button", { name: "Rotate token" }).click();
+  await page.getByRole("button", { name: "Yes, rotate" }).click();
+  const rotated = await page.getByRole("textbox", { name: "Agent token" }).inputValue();
+  expect(rotated).not.toBe(token);
+  const refused = await hello(token);
+  expect(refused.status()).toBe(401);
+  expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/revoked or rotated/);
+  expect((await hello(rotated)).status()).toBe(200);
 });

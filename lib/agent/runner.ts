@@ -268,7 +268,14 @@ class Agent {
   private async reattach(job: TrackedJob): Promise<void> {
     const { state } = job;
     if (job.dropped) return;
-    if (!state.finished && state.pid === null) await this.finish(job, { startError: "the agent stopped before the job could start" });
+    if (!state.finished && state.pid === null) {
+      // The previous agent may have died between starting the job and saving its pid.
+      const found = await this.executor.adopt(state).catch(() => null);
+      if (found) {
+        state.pid = found.pid;
+        this.save();
+      } else await this.finish(job, { startError: "the agent stopped before the job could start" });
+    }
     else if (!state.finished && state.cancelRequested) this.stopProcess(job);
     if (!state.finished) this.log.info(`job ${state.name} (${state.id}): re-attached to process group ${state.pid}`);
     this.track(this.reporter.run(job, this.polling.signal));
@@ -302,14 +309,15 @@ class Agent {
     this.log.warn(`job ${state.name} (${state.id}): ${reason}; ${state.finished ? "forgetting it" : "stopping and forgetting it"}`);
     if (!state.finished) {
       job.preparing?.abort();
-      if (state.pid !== null) {
-        job.stopIssued = true;
-        const handle = { ...state, pid: state.pid };
-        this.executor
-          .stop(handle, this.config.graceMs)
-          .then(() => this.executor.cleanup(handle))
-          .catch((error) => this.log.error(`job ${state.name}: could not stop it: ${errorText(error)}`));
-      }
+      job.stopIssued = true;
+      const found = state.pid !== null ? Promise.resolve({ ...state, pid: state.pid }) : this.executor.adopt(state);
+      found
+        .then(async (handle) => {
+          if (!handle) return;
+          await this.executor.stop(handle, this.config.graceMs);
+          await this.executor.cleanup(handle);
+        })
+        .catch((error) => this.log.error(`job ${state.name}: could not stop it: ${errorText(error)}`));
     }
     this.drop(job);
   }

@@ -43,16 +43,20 @@ function startAgent(server: string, token: string, stateDir: string): Agent {
   return { proc, output: () => out, exited: new Promise((r) => proc.on("exit", (code) => r(code))) };
 }
 
-function processRunning(needle: string): boolean {
+function processesMatching(needle: string): string[] {
+  const found: string[] = [];
   for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
-      if (fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(needle)) return true;
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (cmd.includes(needle)) found.push(`${pid} ${fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2]} ${cmd.replaceAll("\0", " ")}`);
     } catch {
       // gone meanwhile
     }
   }
-  return false;
+  return found;
 }
+
+const processRunning = (needle: string) => processesMatching(needle).length > 0;
 
 async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -134,7 +138,9 @@ describe(`agent lifecycle on ${testDbKind}`, () => {
   it("an agent killed mid-run: the run becomes lost after the timeout", async () => {
     const { id: clusterId, agentToken } = await registerCluster(t.db, admin, { name: "it-lost", executor: "local", description: "", costPerGpuHour: null });
     const a = spawnAgent(agentToken, path.join(tmp, "lost"));
-    const run = await launchRun(t.db, ds, org.project, launchRunSchema.parse({ command: counter(600), cluster: "it-lost" }));
+    // A marker unique to this test run, to find the job's process among all of the machine's.
+    const marker = `ferry-lost-${process.pid}-${Date.now()}`;
+    const run = await launchRun(t.db, ds, org.project, launchRunSchema.parse({ command: `: ${marker}; ${counter(600)}`, cluster: "it-lost" }));
     await until("running", async () => (await job(run.id)).status === "running");
     a.proc.kill("SIGKILL");
     await a.exited;
@@ -150,7 +156,9 @@ describe(`agent lifecycle on ${testDbKind}`, () => {
     // The orphaned job process is still running: a new agent is told to forget it, and kills it.
     const b = spawnAgent(agentToken, path.join(tmp, "lost"));
     await until("the agent to drop the lost job", async () => /no longer assigns it to this agent/.test(b.output()));
-    await until("the orphaned job to stop", async () => !processRunning("seq 1 600"), 20_000);
+    await until("the orphaned job to stop", async () => !processRunning(marker), 20_000).catch((e) => {
+      throw new Error(`${e.message}\nagent output:\n${b.output()}\nprocesses: ${processesMatching(marker).join("; ")}`);
+    });
   }, 120_000);
 
   it("an agent restarted before the timeout re-attaches, and the run finishes normally", async () => {

@@ -127,6 +127,19 @@ describe("local executor", () => {
     expect(await exitOf(stubborn)).toBeNull();
   });
 
+  it("finds a started job again from its work dir when its handle was never saved", async () => {
+    const claimed = job({ command: "echo started; sleep 30" });
+    const handle = await start(claimed);
+    await waitFor("the job to print", () => readFileSync(handle.logFile, "utf8").includes("started"));
+    const adopted = await executor.adopt(executor.locate(claimed.id));
+    expect(adopted?.pid).toBe(handle.pid);
+    await executor.stop(adopted!, 10_000);
+    expect(groupAlive(handle.pid)).toBe(false);
+    // Ended: still found (its exit code tells how); never started: nothing to find.
+    expect((await executor.adopt(executor.locate(claimed.id)))?.pid).toBe(handle.pid);
+    expect(await executor.adopt(executor.locate(job().id))).toBeNull();
+  });
+
   it("clones the job's repository and checks out its commit", async () => {
     const repo = path.join(root, "repo.git");
     const scratch = path.join(root, "scratch");

@@ -22,7 +22,8 @@ import { JobStartError, type Executor, type JobHandle, type JobPaths, type JobPr
 // runs a command (unlike an ignored signal) is reset in children, so the command still dies of TERM
 // by default. With the command in the foreground, the trap only runs once it has ended, so the
 // status read after it is always the command's own. SIGKILL ends the wrapper too: no exit-code file.
-const WRAPPER = `trap ':' TERM
+const WRAPPER = `echo $$ > "$2.tmp" && mv "$2.tmp" "$2"
+trap ':' TERM
 cmd=$FERRY_JOB_COMMAND
 unset FERRY_JOB_COMMAND
 sh -c "$cmd"
@@ -54,6 +55,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
     poll,
     stop,
     cleanup: (paths) => rm(path.join(paths.workDir, "data"), { recursive: true, force: true }),
+    adopt,
   };
 }
 
@@ -69,7 +71,7 @@ async function startJob(job: ClaimedJob, paths: JobPaths, signal: AbortSignal, o
     const datasetPath = job.dataset?.downloadPath ? await download(job, paths.workDir, options.serverUrl, signal) : null;
     if (signal.aborted) throw new JobStartError("stopped before the job started");
     const env: Record<string, string | undefined> = { ...jobEnvironment(job, { baseEnv, serverUrl: options.serverUrl, devices, datasetPath }), FERRY_JOB_COMMAND: job.command };
-    const child = spawn("/bin/sh", ["-c", WRAPPER, "ferry-job", path.join(paths.workDir, "exit-code")], {
+    const child = spawn("/bin/sh", ["-c", WRAPPER, "ferry-job", path.join(paths.workDir, "exit-code"), path.join(paths.workDir, "pid")], {
       cwd,
       // Next.js types declare NODE_ENV required in every environment; a job's need not have it.
       env: env as NodeJS.ProcessEnv,
@@ -194,6 +196,15 @@ async function readExitCode(workDir: string): Promise<number | null> {
   const text = await readFile(path.join(workDir, "exit-code"), "utf8").catch(() => null);
   const code = text === null ? NaN : Number(text.trim());
   return Number.isInteger(code) && text!.trim() !== "" ? code : null;
+}
+
+/** The wrapper writes its pid (its process group) first thing: a job the agent lost track of can be found again. */
+async function adopt(paths: JobPaths): Promise<JobHandle | null> {
+  const text = await readFile(path.join(paths.workDir, "pid"), "utf8").catch(() => null);
+  const pid = Number(text?.trim());
+  if (!Number.isInteger(pid) || pid <= 1) return null;
+  if (!leaderAlive(pid) && (await readExitCode(paths.workDir)) === null) return null;
+  return { ...paths, pid };
 }
 
 async function poll(handle: JobHandle): Promise<JobProgress> {

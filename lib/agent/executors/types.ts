@@ -31,4 +31,9 @@ export interface Executor {
   stop(handle: JobHandle, graceMs: number): Promise<void>;
   /** Frees what the job no longer needs once it has ended (downloaded data); the work dir stays. */
   cleanup(paths: JobPaths): Promise<void>;
+  /**
+   * Finds a job that was started but whose handle never reached the state file (the agent died in
+   * between), from what the job itself left in its work dir; null when it never started.
+   */
+  adopt(paths: JobPaths): Promise<JobHandle | null>;
 }

@@ -11,14 +11,23 @@ test("the data scientist launches the example trainer and watches it run to the 
   await page.goto("/projects/churn-prediction/runs");
   await page.getByRole("link", { name: "Launch run" }).click();
   await expect(page).toHaveURL(/\/runs\/new$/);
-  // Sensible defaults: the latest dataset version that passed validation, the example trainer.
-  await expect(page.getByLabel("Dataset version")).toHaveValue("subscribers@1");
+  // Sensible defaults: a dataset version that passed validation (the latest of the most recently
+  // changed dataset: other journeys add datasets), and the example trainer.
+  await expect(page.getByLabel("Dataset version")).not.toHaveValue("");
+  await expect(page.getByLabel("Dataset version")).not.toHaveValue("subscribers@2"); // failed validation
   await expect(page.getByLabel("Command")).toHaveValue(/ferry-example-train/);
+  await page.getByLabel("Dataset version").selectOption("subscribers@1");
+  // The defaults came from another dataset: keep only the example trainer's own parameters.
+  const names = page.locator('input[name$=".key"]');
+  for (let i = (await names.count()) - 1; i >= 0; i--) {
+    if (!["epochs", "lr", "class_weight"].includes(await names.nth(i).inputValue())) await page.getByRole("button", { name: `Remove parameter ${i + 1}`, exact: true }).click();
+  }
   await page.getByLabel("Run name").fill("e2e-launched");
   await page.getByLabel("Cluster").selectOption("local");
   // Slow the trainer down a little (300 ms an epoch) so that "Running" is there to be seen.
-  const command = page.getByLabel("Command");
-  await command.fill(`${await command.inputValue()} --epoch-delay-ms 300`);
+  await page
+    .getByLabel("Command")
+    .fill('ferry-example-train --data "$FERRY_DATASET_PATH" --target churned --epochs {epochs} --learning-rate {lr} --class-weight {class_weight} --epoch-delay-ms 300');
   await screenshot(page, testInfo, "launch-form");
   await page.getByRole("button", { name: "Launch run" }).click();
   await expect(page).toHaveURL(/\/runs\/[0-9a-f]{32}$/);

@@ -88,6 +88,7 @@ describe(`scheduler on ${testDbKind}`, () => {
     await expect(launch({ command: "x", gpus: { count: 1 }, cluster: "nope" })).rejects.toThrow('No cluster is named "nope"');
     await expect(launch({ command: "x", datasetVersion: { dataset: "missing", version: 3 } })).rejects.toThrow("Dataset version missing v3 does not exist in this project.");
     expect(() => launchRunSchema.parse({ command: "   " })).toThrow(/Enter the command to run/);
+    expect(() => launchRunSchema.parse({ command: "train --target {target}", params: { target: "" } })).toThrow('Give the parameter \\"target\\" a value');
     expect(await t.counts("runs", "run_jobs", "run_params", "audit_log")).toEqual(before);
   });
 

@@ -76,6 +76,12 @@ export const launchRunSchema = z.object({
     .optional()
     .nullable(),
   priority: z.number().int().min(-100, "Priority between -100 and 100.").max(100, "Priority between -100 and 100.").optional().default(0),
+}).superRefine((input, ctx) => {
+  // A placeholder that would become '' is almost always a forgotten value, and the job would fail late.
+  for (const m of input.command.matchAll(/(?<!\$)\{([^{}\s]+)\}/g)) {
+    const key = m[1]!;
+    if (input.params[key] === "") ctx.addIssue({ code: "custom", path: ["params"], message: `Give the parameter "${key}" a value: the command uses {${key}}.` });
+  }
 });
 export type LaunchRunInput = z.infer<typeof launchRunSchema>;
 export type LaunchRunBody = z.input<typeof launchRunSchema>;

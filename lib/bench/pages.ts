@@ -27,6 +27,11 @@ const pages: { path: string; as: string }[] = [
   { path: "/projects/churn-prediction/runs/{run1}", as: "ds@ferry.dev" },
   { path: "/projects/churn-prediction/runs/compare?runs={run1},{run2}", as: "manager@ferry.dev" },
   { path: "/api/v1/projects/churn-prediction/metrics?runs={run1},{run2}&keys=accuracy,precision,recall,f1,loss", as: "ds@ferry.dev" },
+  { path: "/projects/churn-prediction/runs/new", as: "ds@ferry.dev" },
+  { path: "/clusters", as: "ops@ferry.dev" },
+  { path: "/clusters/local", as: "ops@ferry.dev" },
+  { path: "/api/v1/clusters", as: "manager@ferry.dev" },
+  { path: "/api/v1/projects/churn-prediction/runs/{run1}", as: "ds@ferry.dev" },
 ];
 
 function percentile(sorted: number[], p: number) {

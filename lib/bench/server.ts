@@ -86,7 +86,22 @@ export async function startBenchServer(): Promise<BenchServer> {
     try {
       process.kill(-proc.pid!, "SIGTERM");
     } catch {}
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    // The local agent (in the server's process group) saves its state as it exits: wait for the group.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        process.kill(-proc.pid!, 0);
+      } catch {
+        break;
+      }
+      if (Date.now() > deadline) break;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+    try {
+      fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (e) {
+      console.error(`[bench] could not remove ${dataDir}: ${e instanceof Error ? e.message : e}`);
+    }
   };
   try {
     await waitHealthy(base, proc, () => out);

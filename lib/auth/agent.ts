@@ -9,6 +9,8 @@ export interface AgentCluster {
   id: string;
   name: string;
   executor: "local" | "slurm" | "kubernetes";
+  /** The token this request came with (its hash): a claim that outlives a rotation must not hand out runs. */
+  tokenHash?: string;
 }
 
 /**
@@ -22,10 +24,11 @@ export async function authorizeAgent(db: Db, request: Request): Promise<AgentClu
   if (!match) throw new UnauthenticatedError("Send the cluster's agent token as 'Authorization: Bearer ferryagent_…'.");
   const token = match[1]!;
   if (!looksLikeAgentToken(token)) throw new UnauthenticatedError("This is not an agent token. Agent tokens start with 'ferryagent_'.");
+  const tokenHash = hashApiToken(token);
   const [row] = await db
     .select({ id: clusters.id, name: clusters.name, executor: clusters.executor })
     .from(clusters)
-    .where(eq(clusters.agentTokenHash, hashApiToken(token)));
+    .where(eq(clusters.agentTokenHash, tokenHash));
   if (!row) throw new UnauthenticatedError("Unknown agent token: it was revoked or rotated, or never existed. Get a new token on the cluster's page in Ferry.");
-  return row;
+  return { ...row, tokenHash };
 }

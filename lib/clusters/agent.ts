@@ -132,7 +132,7 @@ export async function claim(db: Db, cluster: AgentCluster, max: number, waitMs: 
   // Once per request, not per poll: a request still waiting after its agent died must not keep the cluster "online".
   await db.update(clusters).set({ lastSeenAt: sql`now()` }).where(eq(clusters.id, cluster.id));
   for (;;) {
-    const claimed = await claimRuns(db, cluster.id, max);
+    const claimed = await claimRuns(db, cluster.id, max, cluster.tokenHash);
     if (claimed.length) return describeClaims(db, claimed);
     const left = deadline - Date.now();
     if (left <= 0 || signal?.aborted) return [];

@@ -7,7 +7,8 @@ import { resolveActor, type Actor } from "@/lib/auth/authorize";
 import { appendLogs, claim, heartbeat, reportStatus, StaleClaimError, LogGapError } from "./agent";
 import { claimRuns, sweepOfflineClusters } from "./scheduler";
 import { addCluster, runClaimRace } from "./testing";
-import { setQuota } from "./service";
+import { rotateAgentToken, setQuota } from "./service";
+import { hashApiToken } from "@/lib/auth/tokens";
 import { launchRun } from "@/lib/runs/service";
 import { launchRunSchema } from "@/lib/runs/schemas";
 import { getJobView } from "@/lib/runs/queries";
@@ -156,6 +157,17 @@ describe(`scheduler on ${testDbKind}`, () => {
     expect(jobs.map((j) => j.id)).toEqual([r.id]);
     expect(jobs[0]).toMatchObject({ command: "wake", gpus: { type: "l4", count: 1, indices: [0] }, projectSlug: org.project.slug, experimentId: org.project.id });
     expect(jobs[0]!.runToken).toMatch(/^ferryrun_/);
+    await end();
+  });
+
+  it("a long poll that began before a token rotation hands out nothing", async () => {
+    const c = await addCluster(t.db, admin, "rotating", [{ type: "l4", count: 1 }]);
+    const pending = claim(t.db, { ...c, tokenHash: hashApiToken(c.token) }, 1, 1_500);
+    await new Promise((r) => setTimeout(r, 100));
+    await rotateAgentToken(t.db, admin, c);
+    const r = await launch({ command: "after rotation", gpus: { count: 1, type: "l4" }, cluster: "rotating" });
+    expect(await pending).toEqual([]);
+    expect((await getJobView(t.db, org.project, r.id, 60_000))!.status).toBe("queued");
     await end();
   });
 

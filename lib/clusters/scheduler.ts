@@ -30,9 +30,11 @@ interface Candidate {
 const CANDIDATES = 200;
 
 /** Claims up to `max` queued runs that fit the cluster's free GPUs and the projects' quotas. */
-export async function claimRuns(db: Db, clusterId: string, max: number): Promise<ClaimedRun[]> {
+export async function claimRuns(db: Db, clusterId: string, max: number, tokenHash?: string): Promise<ClaimedRun[]> {
   return db.transaction(async (tx) => {
-    const [cluster] = await queryRows<{ executor: string }>(tx, sql`select executor from clusters where id = ${clusterId} and agent_token_hash is not null for update`);
+    // Only for the current token: a long poll that began before a rotation or revocation gets nothing.
+    const token = tokenHash ? sql`agent_token_hash = ${tokenHash}` : sql`agent_token_hash is not null`;
+    const [cluster] = await queryRows<{ executor: string }>(tx, sql`select executor from clusters where id = ${clusterId} and ${token} for update`);
     if (!cluster) return [];
     const free = await freeDevices(tx, clusterId);
     const maxFree = Math.max(0, ...[...free.values()].map((d) => d.length));

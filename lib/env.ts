@@ -67,10 +67,10 @@ export function serverPort(): number {
   return Number.isInteger(port) && port > 0 ? port : 3000;
 }
 
-/** The environment for a child process (the local agent): this one's, minus what must not leak into it. */
-export function childEnv(drop: string[], add: Record<string, string>): Record<string, string> {
+/** The environment for a child process (the local agent): the variables of this one that `allow` names, plus `add`. */
+export function childEnv(allow: RegExp[], add: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !drop.includes(k)) out[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && allow.some((re) => re.test(k))) out[k] = v;
   return { ...out, ...add };
 }
 

@@ -45,6 +45,8 @@ export const helloRequestSchema = z.object({
   inventory: inventorySchema,
   /** Jobs this agent (or its previous incarnation, from its state file) is looking after. */
   jobs: z.array(jobRefSchema).max(10_000),
+  /** When `jobs` was listed (epoch ms): a retried message must not make newer claims look forgotten. */
+  listedAt: z.number().int().positive().optional(),
 });
 export type HelloRequest = z.infer<typeof helloRequestSchema>;
 
@@ -62,7 +64,7 @@ export const helloResponseSchema = z.object({
 export type HelloResponse = z.infer<typeof helloResponseSchema>;
 
 // POST /heartbeat — every heartbeatIntervalMs; lists the jobs the agent is running.
-export const heartbeatRequestSchema = z.object({ jobs: z.array(jobRefSchema).max(10_000) });
+export const heartbeatRequestSchema = z.object({ jobs: z.array(jobRefSchema).max(10_000), listedAt: z.number().int().positive().optional() });
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
 export const heartbeatResponseSchema = z.object({ verdicts: z.record(z.string(), jobVerdictSchema) });
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;

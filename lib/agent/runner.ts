@@ -139,7 +139,7 @@ class Agent {
 
   private async hello(): Promise<void> {
     const answer = await this.client.hello(
-      { protocol: AGENT_PROTOCOL_VERSION, agentVersion: AGENT_VERSION, hostname: os.hostname(), executor: this.executor.kind, inventory: this.inventory, jobs: this.refs() },
+      { protocol: AGENT_PROTOCOL_VERSION, agentVersion: AGENT_VERSION, hostname: os.hostname(), executor: this.executor.kind, inventory: this.inventory, jobs: this.refs(), listedAt: Date.now() },
       this.polling.signal,
     );
     this.heartbeatMs = answer.heartbeatIntervalMs;
@@ -154,7 +154,7 @@ class Agent {
       try {
         await sleep(this.heartbeatMs, this.polling.signal);
         if (this.needHello) await this.hello();
-        const answer = await this.client.heartbeat({ jobs: this.refs() }, this.polling.signal);
+        const answer = await this.client.heartbeat({ jobs: this.refs(), listedAt: Date.now() }, this.polling.signal);
         this.applyVerdicts(answer.verdicts);
       } catch (error) {
         if (!(await this.recover(error, "heartbeat"))) return;

@@ -14,7 +14,7 @@ import type {
   StatusRequest,
 } from "@/lib/agent/protocol";
 import { datasetVersionUri } from "@/lib/tracking/service";
-import { claimRuns, releaseRun, requeueRuns, type ClaimedRun } from "./scheduler";
+import { claimRuns, markLost, releaseRun, requeueRuns, type ClaimedRun } from "./scheduler";
 import { substituteParams } from "@/lib/runs/schemas";
 import { notifyQueueChange, waitForQueueChange } from "./events";
 
@@ -42,6 +42,9 @@ export interface AgentTimings {
 
 /** The agent's inventory replaces what the cluster had; GPUs still allocated stay until released. */
 export async function hello(db: Db, cluster: AgentCluster, req: HelloRequest, timings: AgentTimings) {
+  if (req.executor !== cluster.executor) {
+    throw new SafeError(`Cluster ${cluster.name} is registered with the ${cluster.executor} executor; this agent runs the ${req.executor} executor. Start the agent with --executor ${cluster.executor}.`, 400);
+  }
   const pools = new Map<string, { count: number; memoryMb: number | null }>();
   for (const g of req.inventory.gpus) {
     const prev = pools.get(g.type);
@@ -83,20 +86,22 @@ export async function hello(db: Db, cluster: AgentCluster, req: HelloRequest, ti
           and not exists (select 1 from cluster_gpu_devices d where d.cluster_id = p.cluster_id and d.gpu_type = p.gpu_type)`,
     );
   });
-  const verdicts = await judgeJobs(db, cluster, req.jobs, { requeueUnlisted: true });
+  const verdicts = await judgeJobs(db, cluster, req.jobs, req.listedAt);
   return { clusterId: cluster.id, clusterName: cluster.name, ...timings, verdicts };
 }
 
 export async function heartbeat(db: Db, cluster: AgentCluster, req: HeartbeatRequest) {
   await db.update(clusters).set({ lastSeenAt: sql`now()` }).where(eq(clusters.id, cluster.id));
-  return { verdicts: await judgeJobs(db, cluster, req.jobs, { requeueUnlisted: true }) };
+  return { verdicts: await judgeJobs(db, cluster, req.jobs, req.listedAt) };
 }
 
 // A claim answer lost on the way (agent restarted, network cut) would leave a run "scheduled" on a
-// cluster whose agent never heard of it. After this long unlisted, it goes back to the queue.
+// cluster whose agent never heard of it: after this long unlisted, it goes back to the queue. A running
+// run its live agent no longer lists (restarted without its state, or a refused final report) would
+// hold its GPUs forever: it is lost.
 const UNLISTED_GRACE_S = 30;
 
-async function judgeJobs(db: Db, cluster: AgentCluster, jobs: JobRef[], opts: { requeueUnlisted: boolean }): Promise<Record<string, JobVerdict>> {
+async function judgeJobs(db: Db, cluster: AgentCluster, jobs: JobRef[], listedAt: number | undefined): Promise<Record<string, JobVerdict>> {
   const verdicts: Record<string, JobVerdict> = {};
   const ids = jobs.map((j) => j.id);
   const rows = ids.length
@@ -111,18 +116,23 @@ async function judgeJobs(db: Db, cluster: AgentCluster, jobs: JobRef[], opts: { 
     const current = row && row.clusterId === cluster.id && Number(row.fence) === j.fence && (row.status === "scheduled" || row.status === "running");
     verdicts[j.id] = !current ? "forget" : row.cancel ? "cancel" : "keep";
   }
-  if (opts.requeueUnlisted) {
-    await db.transaction(async (tx) => {
-      const unlisted = await queryRows<{ run_id: string }>(
-        tx,
-        sql`select run_id from run_jobs where cluster_id = ${cluster.id} and status = 'scheduled'
-            and scheduled_at < now() - make_interval(secs => ${UNLISTED_GRACE_S})
-            ${ids.length ? sql`and run_id not in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})` : sql``}
-            for update`,
-      );
-      await requeueRuns(tx, unlisted.map((u) => u.run_id));
-    });
-  }
+  // Only claims older than the list itself (a retried message carries an old list) and than the grace.
+  const listed = listedAt ? new Date(Math.min(listedAt, Date.now())) : new Date();
+  await db.transaction(async (tx) => {
+    const unlisted = await queryRows<{ run_id: string; status: string }>(
+      tx,
+      sql`select run_id, status from run_jobs where cluster_id = ${cluster.id} and status in ('scheduled', 'running')
+          and scheduled_at < ${listed.toISOString()}::timestamptz - make_interval(secs => ${UNLISTED_GRACE_S})
+          ${ids.length ? sql`and run_id not in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})` : sql``}
+          for update`,
+    );
+    await requeueRuns(tx, unlisted.filter((u) => u.status === "scheduled").map((u) => u.run_id));
+    await markLost(
+      tx,
+      unlisted.filter((u) => u.status === "running").map((u) => u.run_id),
+      `The agent of cluster ${cluster.name} no longer knows this run (restarted without its state?); its outcome is unknown.`,
+    );
+  });
   return verdicts;
 }
 
@@ -221,7 +231,8 @@ export async function reportStatus(db: Db, cluster: AgentCluster, req: StatusReq
       throw new StaleClaimError(`This run has already ended (${job.status}); a later report cannot change it.`);
     }
     if (req.status === "running" && job.status === "running") return job.status;
-    const at = new Date(Math.min(req.at, Date.now()));
+    // Agents' clocks may be off: never before the claim, never in the future.
+    const at = new Date(Math.max(job.scheduledAt?.getTime() ?? 0, Math.min(req.at, Date.now())));
     if (req.status === "running") {
       await tx.update(runJobs).set({ status: "running", startedAt: at }).where(eq(runJobs.runId, job.runId));
       await tx.update(runs).set({ status: "RUNNING" }).where(and(eq(runs.id, job.runId), inArray(runs.status, ["SCHEDULED", "RUNNING"])));

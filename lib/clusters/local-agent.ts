@@ -15,14 +15,31 @@ import { childEnv, dataDir, env, serverPort } from "@/lib/env";
 
 export const LOCAL_CLUSTER = "local";
 
+const jobEnvAllowed = [/^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|TERM|TZ|TMPDIR|PWD)$/, /^LC_/, /^(HTTPS?|NO)_PROXY$/i, /^(CUDA|NVIDIA)_/, /^PYTHON/, /^(CONDA|VIRTUAL_ENV)/];
+
 const key = Symbol.for("ferry.localAgent");
 const g = globalThis as unknown as Record<symbol, ChildProcess | undefined>;
 
-/** Creates the cluster "local" if missing and makes sure the token file matches it. */
-export async function ensureLocalCluster(db: Db): Promise<string> {
+/**
+ * Creates the cluster "local" if missing and makes sure the token file matches it. Returns null (and
+ * says why) when the cluster named "local" is not this machine's to take: another executor, or a token
+ * an admin revoked.
+ */
+export async function ensureLocalCluster(db: Db): Promise<string | null> {
   const tokenFile = path.join(dataDir, "agent", "local.token");
   const saved = fs.existsSync(tokenFile) ? fs.readFileSync(tokenFile, "utf8").trim() : null;
-  const [row] = await db.select({ id: clusters.id, hash: clusters.agentTokenHash }).from(clusters).where(eq(clusters.name, LOCAL_CLUSTER));
+  const [row] = await db
+    .select({ id: clusters.id, hash: clusters.agentTokenHash, executor: clusters.executor })
+    .from(clusters)
+    .where(eq(clusters.name, LOCAL_CLUSTER));
+  if (row && row.executor !== "local") {
+    console.log(`[ferry] not starting the local agent: the cluster named "${LOCAL_CLUSTER}" uses the ${row.executor} executor.`);
+    return null;
+  }
+  if (row && row.hash === null) {
+    console.log(`[ferry] not starting the local agent: the agent token of cluster "${LOCAL_CLUSTER}" was revoked. Issue a new one on its page to run it again.`);
+    return null;
+  }
   if (row && saved && row.hash === hashApiToken(saved)) return saved;
   const { token, hash, displayPrefix } = generateAgentToken();
   if (row) {
@@ -49,6 +66,7 @@ export async function ensureLocalCluster(db: Db): Promise<string> {
 export async function startLocalAgent(db: Db): Promise<void> {
   if (!env.FERRY_LOCAL_AGENT || g[key]) return;
   const token = await ensureLocalCluster(db);
+  if (!token) return;
   const root = process.cwd();
   const tsx = path.join(root, "node_modules", ".bin", "tsx");
   const args = [
@@ -61,8 +79,9 @@ export async function startLocalAgent(db: Db): Promise<void> {
   ];
   const child = spawn(tsx, args, {
     cwd: root,
+    // Only what a job needs from this environment (jobs run user code: the server's secrets stay here).
     // The token goes by environment, not argv, so it does not show in `ps`.
-    env: childEnv(["NODE_ENV", "PORT", "AUTH_SECRET", "DATABASE_URL", "NEXT_RUNTIME"], { FERRY_AGENT_TOKEN: token }) as unknown as NodeJS.ProcessEnv,
+    env: childEnv(jobEnvAllowed, { FERRY_AGENT_TOKEN: token }) as unknown as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   g[key] = child;

@@ -4,12 +4,12 @@ import { createFixtureOrg, createTestDatabase, testDbKind, type TestDatabase } f
 import { queryRows } from "@/db";
 import { clusters, runJobs, runs } from "@/db/schema";
 import { resolveActor, type Actor } from "@/lib/auth/authorize";
-import { appendLogs, claim, heartbeat, reportStatus, StaleClaimError, LogGapError } from "./agent";
+import { appendLogs, claim, heartbeat, hello, reportStatus, StaleClaimError, LogGapError } from "./agent";
 import { claimRuns, sweepOfflineClusters } from "./scheduler";
-import { addCluster, runClaimRace } from "./testing";
+import { addCluster, queueSyntheticRuns, runClaimRace, testTimings } from "./testing";
 import { rotateAgentToken, setQuota } from "./service";
 import { hashApiToken } from "@/lib/auth/tokens";
-import { launchRun } from "@/lib/runs/service";
+import { cancelRun, launchRun } from "@/lib/runs/service";
 import { launchRunSchema } from "@/lib/runs/schemas";
 import { getJobView } from "@/lib/runs/queries";
 
@@ -158,6 +158,46 @@ describe(`scheduler on ${testDbKind}`, () => {
     expect(jobs[0]).toMatchObject({ command: "wake", gpus: { type: "l4", count: 1, indices: [0] }, projectSlug: org.project.slug, experimentId: org.project.id });
     expect(jobs[0]!.runToken).toMatch(/^ferryrun_/);
     await end();
+  });
+
+  it("a backlog over its quota does not starve another project's runs", async () => {
+    const c = await addCluster(t.db, admin, "starve", [{ type: "l4", count: 2 }]);
+    await setQuota(t.db, admin, c, { projectId: org.project.id, maxGpus: 0 });
+    const other = await createFixtureOrg(t.db);
+    await queueSyntheticRuns(t.db, org.users.dataScientist.id, Array.from({ length: 250 }, () => ({ projectId: org.project.id, gpuCount: 1, gpuType: "l4", priority: 5, clusterId: c.id })));
+    const [b] = await queueSyntheticRuns(t.db, other.users.dataScientist.id, [{ projectId: other.project.id, gpuCount: 2, gpuType: "l4", clusterId: c.id }]);
+    expect((await claimRuns(t.db, c.id, 4)).map((r) => r.runId)).toEqual([b]);
+    await end();
+    await t.db.execute(sql`delete from runs where name like 'synthetic-%'`);
+  });
+
+  it("runs a live agent no longer lists: unstarted ones go back to the queue (or end, if cancelled), started ones are lost", async () => {
+    const c = await addCluster(t.db, admin, "forgetful", [{ type: "t4", count: 3 }]);
+    const started = await launch({ command: "a", gpus: { count: 1, type: "t4" }, cluster: "forgetful" });
+    const unstarted = await launch({ command: "b", gpus: { count: 1, type: "t4" }, cluster: "forgetful" });
+    const cancelled = await launch({ command: "c", gpus: { count: 1, type: "t4" }, cluster: "forgetful" });
+    const claimed = await claimRuns(t.db, c.id, 3);
+    expect(claimed).toHaveLength(3);
+    const s = claimed.find((x) => x.runId === started.id)!;
+    await reportStatus(t.db, c, { id: s.runId, fence: s.fence, status: "running", at: Date.now() });
+    await cancelRun(t.db, ds, org.project, cancelled.id);
+    // A heartbeat listed before the claims (a retried old message) changes nothing...
+    await t.db.update(runJobs).set({ scheduledAt: new Date(Date.now() - 60_000) }).where(eq(runJobs.clusterId, c.id));
+    await heartbeat(t.db, c, { jobs: [], listedAt: Date.now() - 120_000 });
+    expect((await t.db.select({ s: runJobs.status }).from(runJobs).where(eq(runJobs.clusterId, c.id))).map((r) => r.s).sort()).toEqual(["running", "scheduled", "scheduled"]);
+    // ...a current one that lists none of them settles all three and frees their GPUs.
+    await heartbeat(t.db, c, { jobs: [], listedAt: Date.now() });
+    const state = async (id: string) => (await t.db.select({ s: runJobs.status }).from(runJobs).where(eq(runJobs.runId, id)))[0]!.s;
+    expect([await state(started.id), await state(unstarted.id), await state(cancelled.id)]).toEqual(["lost", "queued", "cancelled"]);
+    expect(await queryRows(t.db, sql`select * from gpu_allocations where cluster_id = ${c.id}`)).toEqual([]);
+    await end();
+  });
+
+  it("an agent running another executor than its cluster's is refused", async () => {
+    const c = await addCluster(t.db, admin, "k8s", [], "kubernetes");
+    await expect(hello(t.db, c, { protocol: 1, agentVersion: "t", hostname: "h", executor: "local", inventory: { gpus: [] }, jobs: [] }, testTimings)).rejects.toThrow(
+      "Cluster k8s is registered with the kubernetes executor; this agent runs the local executor. Start the agent with --executor kubernetes.",
+    );
   });
 
   it("a long poll that began before a token rotation hands out nothing", async () => {

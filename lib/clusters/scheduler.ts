@@ -38,7 +38,6 @@ export async function claimRuns(db: Db, clusterId: string, max: number, tokenHas
     if (!cluster) return [];
     const free = await freeDevices(tx, clusterId);
     const maxFree = Math.max(0, ...[...free.values()].map((d) => d.length));
-    const types = [...free.keys()];
     const quotas = new Map(
       (await queryRows<{ project_id: string; max_gpus: number }>(tx, sql`select project_id, max_gpus from cluster_quotas where cluster_id = ${clusterId}`)).map((q) => [q.project_id, q.max_gpus]),
     );
@@ -47,14 +46,17 @@ export async function claimRuns(db: Db, clusterId: string, max: number, tokenHas
         await queryRows<{ project_id: string; n: number }>(tx, sql`select project_id, count(*)::int as n from gpu_allocations where cluster_id = ${clusterId} group by project_id`)
       ).map((r) => [r.project_id, Number(r.n)]),
     );
-    const typeList = sql.join(types.length ? types.map((t) => sql`${t}`) : [sql`null`], sql`, `);
+    // Fit and quota are checked here already, so that runs that cannot start now never fill the window
+    // of candidates (a backlog over its quota must not starve other projects).
+    const freeOfType = [...free].map(([t, d]) => sql`(gpu_type = ${t} and gpu_count <= ${d.length})`);
+    const quotaLeft = [...quotas].map(([p, q]) => sql`(project_id = ${p} and gpu_count > 0 and gpu_count > ${q - (inUse.get(p) ?? 0)})`);
     const candidates = await queryRows<Candidate>(
       tx,
       sql`select run_id, project_id, gpu_type, gpu_count from run_jobs
-          where status = 'queued'
+          where status = 'queued' and cancel_requested_at is null
             and (requested_cluster_id = ${clusterId} or requested_cluster_id is null)
-            and gpu_count <= ${maxFree}
-            and (gpu_count = 0 or gpu_type is null or gpu_type in (${typeList}))
+            and (gpu_count = 0 or (gpu_type is null and gpu_count <= ${maxFree}) ${freeOfType.length ? sql`or ${sql.join(freeOfType, sql` or `)}` : sql``})
+            ${quotaLeft.length ? sql`and not (${sql.join(quotaLeft, sql` or `)})` : sql``}
             ${cluster.executor === "local" ? sql`and code_image is null` : sql``}
           order by priority desc, seq
           limit ${CANDIDATES}
@@ -66,7 +68,7 @@ export async function claimRuns(db: Db, clusterId: string, max: number, tokenHas
       const count = Number(c.gpu_count);
       const quota = quotas.get(c.project_id);
       const used = inUse.get(c.project_id) ?? 0;
-      if (quota !== undefined && used + count > quota) continue;
+      if (quota !== undefined && count > 0 && used + count > quota) continue;
       const type = count === 0 ? c.gpu_type : pickType(free, c.gpu_type, count);
       if (count > 0 && !type) continue;
       const indices = count === 0 ? [] : free.get(type!)!.splice(0, count);
@@ -127,14 +129,30 @@ export async function releaseRun(tx: Tx, runId: string): Promise<void> {
   await tx.update(runTokens).set({ revokedAt: sql`now()` }).where(and(eq(runTokens.runId, runId), sql`${runTokens.revokedAt} is null`));
 }
 
-/** Puts claimed-but-not-started runs back in the queue (keeping their place): their claim is void. */
+/**
+ * Puts claimed-but-not-started runs back in the queue (keeping their place): their claim is void. A run
+ * whose cancel was requested meanwhile is cancelled instead.
+ */
 export async function requeueRuns(tx: Tx, runIds: string[]): Promise<void> {
   if (!runIds.length) return;
   for (const id of runIds) await releaseRun(tx, id);
-  await tx
+  const where = and(inArray(runJobs.runId, runIds), eq(runJobs.status, "scheduled"));
+  const cancelled = await tx
     .update(runJobs)
-    .set({ status: "queued", clusterId: null, gpuIndices: null, fence: null, scheduledAt: null })
-    .where(and(inArray(runJobs.runId, runIds), eq(runJobs.status, "scheduled")));
+    .set({ status: "cancelled", finishedAt: sql`now()`, clusterId: null, gpuIndices: null, fence: null })
+    .where(and(where, sql`${runJobs.cancelRequestedAt} is not null`))
+    .returning({ runId: runJobs.runId });
+  if (cancelled.length) await tx.update(runs).set({ status: "KILLED", endTime: Date.now() }).where(inArray(runs.id, cancelled.map((c) => c.runId)));
+  await tx.update(runJobs).set({ status: "queued", clusterId: null, gpuIndices: null, fence: null, scheduledAt: null }).where(where);
+}
+
+/** Runs whose outcome can no longer be known: their GPUs are freed and their MLflow status is FAILED. */
+export async function markLost(tx: Tx, runIds: string[], message: string): Promise<void> {
+  for (const runId of runIds) {
+    await releaseRun(tx, runId);
+    await tx.update(runJobs).set({ status: "lost", finishedAt: sql`now()`, message }).where(eq(runJobs.runId, runId));
+    await tx.update(runs).set({ status: "FAILED", endTime: Date.now() }).where(eq(runs.id, runId));
+  }
 }
 
 /**
@@ -167,14 +185,7 @@ export async function sweepOfflineClusters(db: Db, offlineAfterMs: number): Prom
       const lost = jobs.filter((j) => j.status === "running").map((j) => j.runId);
       await requeueRuns(tx, requeue);
       const seconds = Math.round(offlineAfterMs / 1000);
-      for (const runId of lost) {
-        await releaseRun(tx, runId);
-        await tx
-          .update(runJobs)
-          .set({ status: "lost", finishedAt: sql`now()`, message: `The agent of cluster ${cluster.name} stopped reporting for ${seconds} s; the run's outcome is unknown.` })
-          .where(eq(runJobs.runId, runId));
-        await tx.update(runs).set({ status: "FAILED", endTime: Date.now() }).where(eq(runs.id, runId));
-      }
+      await markLost(tx, lost, `The agent of cluster ${cluster.name} stopped reporting for ${seconds} s; the run's outcome is unknown.`);
       out.lost.push(...lost);
       out.requeued.push(...requeue);
     });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -21,6 +21,14 @@ const executor = createLocalExecutor({
 });
 
 let counter = 0;
+function readCmdline(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return "";
+  }
+}
+
 function job(overrides: Partial<ClaimedJob> = {}): ClaimedJob {
   counter++;
   return {
@@ -125,6 +133,13 @@ describe("local executor", () => {
     expect(groupAlive(stubborn.pid)).toBe(false);
     // SIGKILL ends the wrapper too: no exit code recorded.
     expect(await exitOf(stubborn)).toBeNull();
+  });
+
+  it("stops what a job left running in its group once the job has ended", async () => {
+    const marker = `ferry-left-behind-${process.pid}-${Date.now()}`;
+    const { exitCode } = await run(job({ command: `sh -c 'sleep 30; : ${marker}' & echo started` }));
+    expect(exitCode).toBe(0);
+    await waitFor("the left-behind process to go", () => !readdirSync("/proc").some((p) => /^\d+$/.test(p) && readCmdline(p).includes(marker)));
   });
 
   it("finds a started job again from its work dir when its handle was never saved", async () => {

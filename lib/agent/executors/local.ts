@@ -209,11 +209,17 @@ async function adopt(paths: JobPaths): Promise<JobHandle | null> {
 
 async function poll(handle: JobHandle): Promise<JobProgress> {
   const code = await readExitCode(handle.workDir);
-  if (code !== null) return { state: "exited", exitCode: code };
-  // The wrapper (the group's leader) defines the job's end; processes it left behind do not.
+  // The wrapper (the group's leader) defines the job's end. What the job left running in its group
+  // goes with it: the run's GPUs are handed to the next run as soon as this one is reported ended.
+  if (code !== null) return ended(handle, code);
   if (leaderAlive(handle.pid)) return { state: "running" };
   // The wrapper may have written the file between the two looks.
-  return { state: "exited", exitCode: await readExitCode(handle.workDir) };
+  return ended(handle, await readExitCode(handle.workDir));
+}
+
+function ended(handle: JobHandle, exitCode: number | null): JobProgress {
+  if (!leaderAlive(handle.pid)) signalGroup(handle.pid, "SIGKILL");
+  return { state: "exited", exitCode };
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {

@@ -61,6 +61,10 @@ describe(`scheduler on ${testDbKind}`, () => {
     const q2 = await launch({ command: "q2", gpus: { count: 2, type: "h100" }, cluster: "prio" });
     expect((await claimRuns(t.db, c.id, 10)).map((r) => r.runId)).toEqual([q1.id]);
     expect((await getJobView(t.db, org.project, q2.id, 60_000))!.queue!.reason).toBe("waiting for the project's GPU quota on prio: 2 of 2 in use");
+    // Only runs competing for the same GPUs count as ahead: a CPU-only run launched later is first in its own line.
+    const cpu = await launch({ command: "cpu", cluster: "prio" });
+    expect((await getJobView(t.db, org.project, cpu.id, 60_000))!.queue!.position).toBe(1);
+    expect((await getJobView(t.db, org.project, q2.id, 60_000))!.queue!.position).toBe(1);
     await expect(launch({ command: "too big for quota", gpus: { count: 3, type: "h100" }, cluster: "prio" })).rejects.toThrow(
       "This project's GPU quota on prio is 2; the run asks for 3.",
     );

@@ -111,9 +111,15 @@ const upper = (t: string | null) => (t ? t.toUpperCase() : "GPU");
 
 /** Where a queued run stands, and in words why it is waiting. */
 export async function queueInfo(db: Db, job: QueuedJob, offlineAfterMs: number): Promise<{ position: number; reason: string }> {
+  // Ahead: queued runs that go first and compete for the same clusters and the same kind of GPUs.
   const [pos] = await queryRows<{ n: number }>(
     db,
-    sql`select count(*)::int as n from run_jobs where status = 'queued' and (priority > ${job.priority} or (priority = ${job.priority} and seq < ${job.seq}))`,
+    sql`select count(*)::int as n from run_jobs
+        where status = 'queued' and cancel_requested_at is null
+          and (priority > ${job.priority} or (priority = ${job.priority} and seq < ${job.seq}))
+          and (requested_cluster_id is null or ${job.requestedClusterId}::uuid is null or requested_cluster_id = ${job.requestedClusterId}::uuid)
+          and (gpu_count = 0) = ${job.gpuCount === 0}
+          and (gpu_type is null or ${job.gpuType}::text is null or gpu_type = ${job.gpuType}::text)`,
   );
   const position = Number(pos?.n ?? 0) + 1;
   const pools = await queryRows<PoolState>(

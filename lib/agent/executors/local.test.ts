@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -140,6 +140,24 @@ describe("local executor", () => {
     const { exitCode } = await run(job({ command: `sh -c 'sleep 30; : ${marker}' & echo started` }));
     expect(exitCode).toBe(0);
     await waitFor("the left-behind process to go", () => !readdirSync("/proc").some((p) => /^\d+$/.test(p) && readCmdline(p).includes(marker)));
+  });
+
+  it("leaves alone a process that took over a job's old pid (it works outside the job's directory)", async () => {
+    const claimed = job();
+    const paths = executor.locate(claimed.id);
+    mkdirSync(paths.workDir, { recursive: true });
+    const stranger = spawn("sleep", ["30"], { cwd: root, detached: true, stdio: "ignore" });
+    await new Promise((r) => stranger.once("spawn", r));
+    try {
+      const handle = { ...paths, pid: stranger.pid! };
+      writeFileSync(path.join(paths.workDir, "pid"), String(stranger.pid));
+      await executor.stop(handle, 100);
+      expect(groupAlive(stranger.pid!)).toBe(true);
+      expect(await executor.poll(handle)).toEqual({ state: "exited", exitCode: null });
+      expect(await executor.adopt(paths)).toBeNull();
+    } finally {
+      process.kill(-stranger.pid!, "SIGKILL");
+    }
   });
 
   it("finds a started job again from its work dir when its handle was never saved", async () => {

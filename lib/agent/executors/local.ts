@@ -8,7 +8,7 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { fileURLToPath } from "node:url";
 import { deviceIndices, GpuSpecError, type GpuGroup } from "../gpus";
 import type { ClaimedJob } from "../protocol";
-import { groupAlive, leaderAlive } from "./processes";
+import { foreignLeader, groupAlive, leaderAlive } from "./processes";
 import { JobStartError, type Executor, type JobHandle, type JobPaths, type JobProgress } from "./types";
 
 // Runs jobs as processes on this machine. Each job gets `<work-dir>/<run id>/` with its code, its
@@ -203,6 +203,7 @@ async function adopt(paths: JobPaths): Promise<JobHandle | null> {
   const text = await readFile(path.join(paths.workDir, "pid"), "utf8").catch(() => null);
   const pid = Number(text?.trim());
   if (!Number.isInteger(pid) || pid <= 1) return null;
+  if (foreignLeader(pid, paths.workDir)) return null;
   if (!leaderAlive(pid) && (await readExitCode(paths.workDir)) === null) return null;
   return { ...paths, pid };
 }
@@ -212,12 +213,13 @@ async function poll(handle: JobHandle): Promise<JobProgress> {
   // The wrapper (the group's leader) defines the job's end. What the job left running in its group
   // goes with it: the run's GPUs are handed to the next run as soon as this one is reported ended.
   if (code !== null) return ended(handle, code);
-  if (leaderAlive(handle.pid)) return { state: "running" };
+  if (leaderAlive(handle.pid) && !foreignLeader(handle.pid, handle.workDir)) return { state: "running" };
   // The wrapper may have written the file between the two looks.
   return ended(handle, await readExitCode(handle.workDir));
 }
 
 function ended(handle: JobHandle, exitCode: number | null): JobProgress {
+  // With the leader gone its group id cannot be reused while members remain: those are the job's.
   if (!leaderAlive(handle.pid)) signalGroup(handle.pid, "SIGKILL");
   return { state: "exited", exitCode };
 }
@@ -240,6 +242,8 @@ async function waitGone(pgid: number, ms: number): Promise<boolean> {
 }
 
 async function stop(handle: JobHandle, graceMs: number): Promise<void> {
+  // A pid from the state file may belong to another process by now (a reboot): leave it alone.
+  if (foreignLeader(handle.pid, handle.workDir)) return;
   signalGroup(handle.pid, "SIGTERM");
   if (await waitGone(handle.pid, graceMs)) return;
   signalGroup(handle.pid, "SIGKILL");

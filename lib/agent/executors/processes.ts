@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import path from "node:path";
 
 // Whether a job's processes still run. A process that has exited stays a zombie until its parent
 // reaps it, and the parent of a job whose agent died is init — which in a container may reap late
@@ -58,4 +59,27 @@ export function groupAlive(pgid: number): boolean {
     if (proc && proc.pgrp === pgid && proc.state !== "Z") return true;
   }
   return false;
+}
+
+/**
+ * Whether `pid` leads a live process group that is not this job's: the pid was reused (after a reboot,
+ * say) by a process working outside the job's directory. Jobs run in their work dir (or its code/
+ * checkout), so a leader elsewhere is someone else's and must not be signalled. Without /proc, or
+ * without the right to look, nothing is known and the answer is no.
+ */
+export function foreignLeader(pid: number, workDir: string): boolean {
+  if (!leaderAlive(pid)) return false;
+  let cwd: string;
+  try {
+    cwd = readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return false;
+  }
+  let root = workDir;
+  try {
+    root = realpathSync(workDir);
+  } catch {
+    // the work dir is gone: compare as given
+  }
+  return cwd !== root && !cwd.startsWith(root + path.sep);
 }

@@ -8,15 +8,10 @@
 import { sql } from "drizzle-orm";
 import { queryRows } from "@/db/client";
 import { startBenchServer } from "./server";
-import { openBenchDatabase } from "./tracking";
+import { openBenchDatabase, pct } from "./tracking";
 
 const CLAIMERS = 16;
 const RUNS = 10_000;
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10;
-}
 
 export async function benchClaiming(): Promise<Record<string, unknown>> {
   const { database, kind, drop } = await openBenchDatabase();

@@ -18,7 +18,7 @@ const INGEST_TARGET = { postgres: 50_000, pglite: 10_000 };
 const CHART_TARGET_MS = 150;
 const TABLE_TARGET_MS = 150;
 
-function pct(xs: number[], p: number): number {
+export function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10;
 }

@@ -15,7 +15,7 @@ import type {
 } from "@/lib/agent/protocol";
 import { datasetVersionUri } from "@/lib/tracking/service";
 import { claimRuns, markLost, releaseRun, requeueRuns, type ClaimedRun } from "./scheduler";
-import { substituteParams } from "@/lib/runs/schemas";
+import { substituteParams } from "@/lib/runs/placeholders";
 import { notifyQueueChange, waitForQueueChange } from "./events";
 
 // The server's side of the agent protocol (lib/agent/protocol.ts).

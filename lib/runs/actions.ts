@@ -4,6 +4,7 @@ import { z } from "zod";
 import { formAction } from "@/lib/actions/client";
 import { runPageUrl } from "@/lib/tracking/views";
 import { launchRunFormSchema } from "./launch-form";
+import { runIdSchema } from "./schemas";
 import { cancelRun, launchRun } from "./service";
 
 const projectScope = (raw: Record<string, string>) => ({ projectSlug: raw.projectSlug ?? "" });
@@ -23,7 +24,7 @@ export const launchRunAction = formAction({
 export const cancelRunAction = formAction({
   permission: "runs.write",
   scope: projectScope,
-  input: z.object({ runId: z.string().regex(/^[0-9a-f]{32}$/, "Unknown run.") }),
+  input: z.object({ runId: runIdSchema }),
   run: async ({ db, auth, input }) => {
     const project = auth.project!;
     const { status } = await cancelRun(db, auth.actor, project, input.runId);

@@ -119,7 +119,3 @@ export function defaultValues(datasets: DatasetForDefaults[]): LaunchFormValues 
   };
 }
 
-/** `{name}` placeholders of a command (not shell `${VAR}`), as substituteParams finds them. */
-export function placeholdersOf(command: string): string[] {
-  return [...new Set([...command.matchAll(/(?<!\$)\{([^{}\s]+)\}/g)].map((m) => m[1]!))];
-}

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { gpuTypeSchema } from "@/lib/agent/protocol";
+import { placeholdersOf } from "./placeholders";
 
 // The launch of a training run: the same rules for the browser form and POST /api/v1/projects/{slug}/runs.
 
@@ -78,8 +79,7 @@ export const launchRunSchema = z.object({
   priority: z.number().int().min(-100, "Priority between -100 and 100.").max(100, "Priority between -100 and 100.").optional().default(0),
 }).superRefine((input, ctx) => {
   // A placeholder that would become '' is almost always a forgotten value, and the job would fail late.
-  for (const m of input.command.matchAll(/(?<!\$)\{([^{}\s]+)\}/g)) {
-    const key = m[1]!;
+  for (const key of placeholdersOf(input.command)) {
     if (input.params[key] === "") ctx.addIssue({ code: "custom", path: ["params"], message: `Give the parameter "${key}" a value: the command uses {${key}}.` });
   }
 });
@@ -92,13 +92,4 @@ export const logsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
 });
 
-/** {param} placeholders in the command take the parameter's value, shell-quoted. */
-export function substituteParams(command: string, params: Record<string, string>): string {
-  return command.replace(/(?<!\$)\{([^{}\s]+)\}/g, (whole, key: string) => (key in params ? shellQuote(params[key]!) : whole));
-}
-
-export function shellQuote(v: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(v) ? v : `'${v.replaceAll("'", `'\\''`)}'`;
-}
-
-export const runIdSchema = z.string().regex(/^[0-9a-f]{32}$/);
+export const runIdSchema = z.string().regex(/^[0-9a-f]{32}$/, "Unknown run.");

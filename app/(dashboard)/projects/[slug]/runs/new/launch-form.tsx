@@ -15,10 +15,10 @@ import {
   MAX_PARAM_ROWS,
   paramKeyField,
   paramValueField,
-  placeholdersOf,
   type CodeKind,
   type LaunchFormValues,
 } from "@/lib/runs/launch-form-fields";
+import { placeholdersOf } from "@/lib/runs/placeholders";
 import type { LaunchDataset } from "@/lib/runs/page-queries";
 import { launchRunAction } from "@/lib/runs/actions";
 

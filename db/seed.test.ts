@@ -4,8 +4,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setArtifactRootForTests } from "@/lib/artifacts/store";
 import { createTestDatabase, testDbKind, type TestDatabase } from "./testing";
-import { demoProject, demoRuns, demoUsers, isEmpty, seedDemo, seedDemoRuns } from "./seed";
-import { datasetVersions, memberships, metricPoints, metricSeries, projects, runInputs, runParams, runs, users } from "./schema";
+import { getEnvironmentHistory, getModelOverview, listModels } from "@/lib/models/queries";
+import { demoModel, demoProject, demoRuns, demoUsers, isEmpty, seedDemo, seedDemoRuns } from "./seed";
+import { datasetVersions, memberships, metricPoints, metricSeries, projects, registeredModels, runInputs, runParams, runTags, runs, users } from "./schema";
 import { and, asc, eq } from "drizzle-orm";
 import { signInWithPassword } from "@/lib/auth/service";
 
@@ -26,9 +27,25 @@ describe(`demo seed on ${testDbKind}`, () => {
   it("creates the demo organisation once; running it again changes nothing", async () => {
     expect(await isEmpty(t.db)).toBe(true);
     expect(await seedDemo(t.db)).toEqual({ createdUsers: 5, createdProject: true });
-    const tables = ["users", "projects", "memberships", "datasets", "dataset_rules", "dataset_versions", "runs", "run_inputs", "metric_points", "audit_log"];
+    const tables = [
+      "users",
+      "projects",
+      "memberships",
+      "datasets",
+      "dataset_rules",
+      "dataset_versions",
+      "runs",
+      "run_inputs",
+      "metric_points",
+      "registered_models",
+      "model_versions",
+      "promotion_requests",
+      "deployments",
+      "audit_log",
+    ];
     const counts = await t.counts(...tables);
-    // audit: the project, the dataset, 6 rules, 2 versions, 4 runs. Points: 6 metrics × (30 + 30 + 40 + 30) epochs.
+    // audit: the project, the dataset, 6 rules, 2 versions, 4 runs, then the demo model's history. Points: 7 metrics × (30 + 30 + 40 + 30)
+    // epochs, and per run 4 per-class metrics × 2 classes at the last epoch: 910 + 32.
     expect(counts).toEqual({
       users: 5,
       projects: 1,
@@ -38,8 +55,13 @@ describe(`demo seed on ${testDbKind}`, () => {
       dataset_versions: 2,
       runs: 4,
       run_inputs: 4,
-      metric_points: 780,
-      audit_log: 14,
+      metric_points: 942,
+      registered_models: 1,
+      model_versions: 2,
+      promotion_requests: 2,
+      deployments: 2,
+      // + the model, 2 versions, 2 requests, 2 approvals, 2 deployments, the gates: 10.
+      audit_log: 24,
     });
     expect(await seedDemo(t.db)).toEqual({ createdUsers: 0, createdProject: false });
     expect(await t.counts(...tables)).toEqual(counts);
@@ -83,7 +105,7 @@ describe(`demo seed on ${testDbKind}`, () => {
       const [epochs] = await t.db.select().from(runParams).where(and(eq(runParams.runId, run.id), eq(runParams.key, "epochs")));
       const expected = demoRuns.find((d) => d.name === run.name)!.options.epochs ?? 30;
       expect(Number(epochs!.value)).toBe(expected);
-      for (const key of ["accuracy", "precision", "recall", "f1", "loss"]) {
+      for (const key of ["accuracy", "precision", "recall", "f1", "loss", "roc_auc"]) {
         const [series] = await t.db.select().from(metricSeries).where(and(eq(metricSeries.runId, run.id), eq(metricSeries.key, key)));
         expect(series, `${run.name} ${key}`).toMatchObject({ pointCount: expected, minStep: 1, maxStep: expected, latestStep: expected });
         const points = await t.db.select().from(metricPoints).where(eq(metricPoints.seriesId, series!.id)).orderBy(asc(metricPoints.step));
@@ -96,6 +118,15 @@ describe(`demo seed on ${testDbKind}`, () => {
       expect(inputs).toHaveLength(1);
       expect(inputs[0]).toMatchObject({ name: "subscribers", context: "training", sourceType: "ferry", datasetVersionId: v1!.id });
       expect(inputs[0]!.datasetVersionId).not.toBeNull();
+      const [perClass] = await t.db.select().from(metricSeries).where(and(eq(metricSeries.runId, run.id), eq(metricSeries.key, "class/true/recall")));
+      expect(perClass).toMatchObject({ pointCount: 1, latestStep: expected });
+      // The model, saved in-process as the trainer saves it over HTTP: files in the (test) artifact root, and log-model's tag.
+      const model = path.join(artifacts, "runs", run.id, "model");
+      expect(fs.readdirSync(model).sort()).toEqual(["MLmodel", "model.json"]);
+      expect(JSON.parse(fs.readFileSync(path.join(model, "model.json"), "utf8"))).toMatchObject({ format: "ferry-logistic-regression/v1", classes: ["false", "true"], positive: "true" });
+      expect(fs.readFileSync(path.join(model, "MLmodel"), "utf8")).toContain(`run_id: '${run.id}'\n`);
+      const [history] = await t.db.select().from(runTags).where(and(eq(runTags.runId, run.id), eq(runTags.key, "mlflow.log-model.history")));
+      expect(JSON.parse(history!.value)).toMatchObject([{ run_id: run.id, artifact_path: "model", flavors: { ferry_logreg: { data: "model.json" } } }]);
     }
     // The point of the balanced runs: they find the churners the baseline misses.
     const recall = async (name: string) => {
@@ -107,7 +138,26 @@ describe(`demo seed on ${testDbKind}`, () => {
     expect(await recall("balanced-lr")).toBeGreaterThan(0.6);
   });
 
+  it("registers the demo model: the baseline went to production, then the balanced run replaced it", async () => {
+    const [project] = await t.db.select().from(projects).where(eq(projects.slug, demoProject.slug));
+    const models = await listModels(t.db, project!.id);
+    expect(models).toEqual([expect.objectContaining({ name: demoModel.name, versions: 2, latestVersion: 2, production: expect.objectContaining({ version: 2 }), staging: null, openRequests: 0 })]);
+    const overview = (await getModelOverview(t.db, project!.id, demoModel.name))!;
+    expect(overview.versions.map((v) => [v.version, v.runName, v.aliases])).toEqual([
+      [2, "balanced-lr", ["production"]],
+      [1, "baseline-lr", []],
+    ]);
+    const history = await getEnvironmentHistory(t.db, overview.id, "production");
+    expect(history.map((h) => [h.version, h.by, h.until === null])).toEqual([
+      [2, "ops@ferry.dev", true],
+      [1, "ops@ferry.dev", false],
+    ]);
+    expect(overview.gateRules.map((r) => r.metric)).toEqual(["f1", "recall", "roc_auc"]);
+  });
+
   it("seeds no runs once the demo project has any, even one", async () => {
+    // Runs that model versions were registered from cannot be deleted: remove the model first.
+    await t.db.delete(registeredModels);
     const [kept, ...others] = await t.db.select().from(runs).orderBy(asc(runs.startTime));
     for (const run of others) await t.db.delete(runs).where(eq(runs.id, run.id));
     await seedDemoRuns(t.db);

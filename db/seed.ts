@@ -8,7 +8,8 @@ import { datasetVersionUri } from "@/lib/tracking/service";
 import { ServiceSink } from "@/lib/tracking/service-sink";
 import type { Db } from "./client";
 import { demoSubscribersCsv } from "./demo-data";
-import { auditLog, datasets, memberships, projects, runs, users } from "./schema";
+import { createModelVersion, createRegisteredModel, approvePromotion, requestPromotion, setGateRules } from "@/lib/models/service";
+import { auditLog, datasets, memberships, projects, registeredModels, runs, users } from "./schema";
 
 export const DEMO_PASSWORD = "ferry-demo";
 
@@ -38,6 +39,7 @@ export async function seedDemo(db: Db): Promise<{ createdUsers: number; createdP
   const result = await seedPeopleAndProject(db);
   await seedDemoDataset(db);
   await seedDemoRuns(db);
+  await seedDemoModel(db);
   return result;
 }
 
@@ -170,4 +172,51 @@ export async function seedDemoRuns(db: Db): Promise<void> {
     };
     await trainAndLog(options, sink, epochClock(startTime, i + 1));
   }
+}
+
+export const demoModel = {
+  name: "churn-classifier",
+  description: "Flags subscribers likely to cancel within 30 days, for the retention team's weekly outreach list.",
+};
+
+async function demoActor(db: Db, email: string): Promise<Actor | null> {
+  const [u] = await db.select().from(users).where(eq(users.email, email));
+  return u ? { id: u.id, email: u.email, name: u.name, isAdmin: u.isAdmin, orgRole: u.orgRole, mustChangePassword: false, sessionId: null, tokenId: null } : null;
+}
+
+/**
+ * The demo model, through the real registry services: the unweighted baseline went to production
+ * first; the ML engineer then set recall and ROC AUC gates (accuracy misleads on 11% churners); the
+ * balanced run passed them and replaced it, approved by ops. The two newest runs are left for the
+ * user to register and promote.
+ */
+export async function seedDemoModel(db: Db): Promise<void> {
+  const found = await demoProjectAndScientist(db);
+  if (!found) return;
+  const { project, actor: ds } = found;
+  const [existing] = await db.select({ n: count() }).from(registeredModels).where(eq(registeredModels.projectId, project.id));
+  if ((existing?.n ?? 0) > 0) return;
+  const ops = await demoActor(db, "ops@ferry.dev");
+  const mle = await demoActor(db, "mle@ferry.dev");
+  const runRows = await db.select({ id: runs.id, name: runs.name }).from(runs).where(eq(runs.projectId, project.id));
+  const runId = (name: string) => runRows.find((r) => r.name === name)?.id;
+  const baseline = runId("baseline-lr");
+  const balanced = runId("balanced-lr");
+  if (!ops || !mle || !baseline || !balanced) return;
+  const model = await createRegisteredModel(db, ds, project, demoModel);
+  await createModelVersion(db, ds, model, { source: `runs:/${baseline}/model`, runId: baseline, description: "Unweighted logistic regression baseline." });
+  const first = await requestPromotion(db, ds, model, { version: 1, environment: "production", justification: "First churn model: 89% accuracy on the September holdout." });
+  await approvePromotion(db, ops, model, first.id, "Reviewed the evaluation; fine as a first model behind the outreach list.");
+  await setGateRules(db, mle, model, [
+    { metric: "recall", minValue: 0.6, maxDrop: 0.05 },
+    { metric: "roc_auc", minValue: 0.7, maxDrop: 0.02 },
+    { metric: "f1", minValue: null, maxDrop: 0.02 },
+  ]);
+  await createModelVersion(db, ds, model, { source: `runs:/${balanced}/model`, runId: balanced, description: "Balanced class weights: catches three in four churners." });
+  const second = await requestPromotion(db, ds, model, {
+    version: 2,
+    environment: "production",
+    justification: "The baseline finds 5% of churners; balanced weights find 74% at the same ROC AUC.",
+  });
+  if (second.status === "pending") await approvePromotion(db, ops, model, second.id, "Recall gate passed; retention team agreed to the larger outreach list.");
 }

@@ -1,6 +1,7 @@
 export * from "./audit";
 export * from "./clusters";
 export * from "./datasets";
+export * from "./models";
 export * from "./projects";
 export * from "./tokens";
 export * from "./tracking";

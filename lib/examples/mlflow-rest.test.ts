@@ -9,6 +9,7 @@ interface Recorded {
   path: string;
   query: Record<string, string>;
   headers: IncomingHttpHeaders;
+  /** The JSON body, parsed; the raw text when it is not JSON (artifact uploads). */
   body: unknown;
 }
 
@@ -27,7 +28,13 @@ beforeAll(async () => {
     req.on("end", () => {
       const url = new URL(req.url!, "http://x");
       const text = Buffer.concat(chunks).toString("utf8");
-      requests.push({ method: req.method!, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: text ? JSON.parse(text) : undefined });
+      let body: unknown = text || undefined;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        // An artifact's bytes: keep the text.
+      }
+      requests.push({ method: req.method!, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body });
       const answer = answers.shift() ?? { status: 200, body: {} };
       res.writeHead(answer.status, { "Content-Type": "application/json" });
       res.end(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
@@ -103,6 +110,29 @@ describe("MlflowRestClient requests", () => {
         },
       ],
     });
+  });
+
+  it("uploads an artifact with a PUT to the artifact proxy, each path segment encoded", async () => {
+    await client({ token: "t0k3n" }).uploadArtifact("7", "r1", "model/my model#1.json", '{"a": 1}');
+    expect(requests[0]).toMatchObject({ method: "PUT", path: "/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/model/my%20model%231.json", body: { a: 1 } });
+    expect(requests[0]!.headers["content-type"]).toBe("application/octet-stream");
+    expect(requests[0]!.headers.authorization).toBe("Bearer t0k3n");
+    await client().uploadArtifact("7", "r1", "model/MLmodel", new TextEncoder().encode("flavors: {}\n"));
+    expect(requests[1]).toMatchObject({ method: "PUT", path: "/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/model/MLmodel", body: "flavors: {}\n" });
+  });
+
+  it("retries an artifact upload on 503, with the same bytes", async () => {
+    answers.push({ status: 503, body: { error_code: "TEMPORARILY_UNAVAILABLE", message: "busy" } });
+    await client().uploadArtifact("7", "r1", "notes.txt", "hello");
+    expect(requests.map((r) => [r.method, r.body])).toEqual([
+      ["PUT", "hello"],
+      ["PUT", "hello"],
+    ]);
+  });
+
+  it("records a logged model with runs/log-model", async () => {
+    await client().logModel("r1", '{"artifact_path":"model"}');
+    expect(requests[0]).toMatchObject({ method: "POST", path: "/api/2.0/mlflow/runs/log-model", body: { run_id: "r1", model_json: '{"artifact_path":"model"}' } });
   });
 
   it("ends a run with runs/update", async () => {
@@ -184,12 +214,47 @@ describe("RestSink", () => {
     expect(splitBatch({})).toEqual([]);
   });
 
-  it("carries a whole training run over HTTP", async () => {
-    const sink = new RestSink(client({ token: "run-token" }), "r1");
-    const csv = ["x,y", ...Array.from({ length: 40 }, (_, i) => `${i},${i < 20 ? "a" : "b"}`)].join("\n");
-    await trainAndLog({ csv, target: "y", epochs: 3, dataset: { name: "toy", source: "ferry://p/datasets/toy/versions/1", sourceType: "ferry" } }, sink, () => 5);
-    expect(requests.map((r) => r.path.replace("/api/2.0/mlflow/", ""))).toEqual(["runs/log-batch", "runs/log-inputs", "runs/log-batch", "runs/log-batch", "runs/log-batch", "runs/update"]);
+  const toyCsv = ["x,y", ...Array.from({ length: 40 }, (_, i) => `${i},${i < 20 ? "a" : "b"}`)].join("\n");
+  const toy = { csv: toyCsv, target: "y", epochs: 3, dataset: { name: "toy", source: "ferry://p/datasets/toy/versions/1", sourceType: "ferry" } };
+
+  it("carries a whole training run over HTTP: params, input, epochs, per-class metrics, the model, the end", async () => {
+    const sink = new RestSink(client({ token: "run-token" }), "r1", "7");
+    await trainAndLog(toy, sink, () => 5);
+    expect(requests.map((r) => `${r.method} ${r.path.replace("/api/2.0/mlflow/", "")}`)).toEqual([
+      "POST runs/log-batch",
+      "POST runs/log-inputs",
+      "POST runs/log-batch",
+      "POST runs/log-batch",
+      "POST runs/log-batch",
+      "POST runs/log-batch",
+      "PUT /api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/model/model.json",
+      "PUT /api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/model/MLmodel",
+      "POST runs/log-model",
+      "POST runs/update",
+    ]);
     expect(requests.every((r) => r.headers.authorization === "Bearer run-token")).toBe(true);
+    const epoch = (requests[4]!.body as { metrics: { key: string }[] }).metrics.map((m) => m.key);
+    expect(epoch).toEqual(["loss", "val_loss", "accuracy", "precision", "recall", "f1", "roc_auc"]);
+    const perClass = (requests[5]!.body as { metrics: { key: string; step: number }[] }).metrics;
+    expect(perClass.map((m) => m.key)).toEqual(["a", "b"].flatMap((c) => ["precision", "recall", "f1", "support"].map((m) => `class/${c}/${m}`)));
+    expect((requests[6]!.body as { format: string; classes: string[] })).toMatchObject({ format: "ferry-logistic-regression/v1", classes: ["a", "b"] });
+    expect(requests[7]!.body).toMatch(/^artifact_path: model\n/);
+    const model = requests[8]!.body as { run_id: string; model_json: string };
+    expect(model.run_id).toBe("r1");
+    expect(JSON.parse(model.model_json)).toMatchObject({ artifact_path: "model", run_id: "r1", flavors: { ferry_logreg: { data: "model.json" } } });
     expect(requests.at(-1)!.body).toEqual({ run_id: "r1", status: "FINISHED", end_time: 5 });
+  });
+
+  it("reads the experiment id from runs/get once when not given it", async () => {
+    answers.push(
+      { status: 200, body: {} }, // log-batch: params and tags
+      { status: 200, body: {} }, // log-inputs
+      ...Array.from({ length: 4 }, () => ({ status: 200, body: {} })), // 3 epochs, per-class
+      { status: 200, body: { run } },
+    );
+    await trainAndLog(toy, new RestSink(client(), "r1"), () => 5);
+    const paths = requests.map((r) => r.path);
+    expect(paths.filter((p) => p === "/api/2.0/mlflow/runs/get")).toHaveLength(1);
+    expect(paths.filter((p) => p.startsWith("/api/2.0/mlflow-artifacts/artifacts/7/r1/artifacts/model/"))).toHaveLength(2);
   });
 });

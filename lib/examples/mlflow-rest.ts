@@ -144,21 +144,27 @@ export class MlflowRestClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
+  /** A tracking API call: `path` below /api/2.0/mlflow/, a JSON body. */
+  private request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    return this.send<T>(method, `/api/2.0/mlflow/${path}`, body === undefined ? undefined : JSON.stringify(body), this.headers);
+  }
+
   /**
    * Retries network errors, 429 and 5xx with exponential backoff (or the server's Retry-After).
-   * Safe for log-batch, which the server makes idempotent; a retried runs/create may, like with
-   * MLflow's own client, leave a duplicate run when only the response was lost.
+   * Safe for log-batch, which the server makes idempotent, and for artifact PUTs, which replace the
+   * file whole; a retried runs/create may, like with MLflow's own client, leave a duplicate run
+   * when only the response was lost.
    */
-  private async request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
-    const label = `MLflow ${method} /api/2.0/mlflow/${path.split("?")[0]}`;
+  private async send<T>(method: "GET" | "POST" | "PUT", path: string, body: string | Uint8Array<ArrayBuffer> | undefined, headers: Record<string, string>): Promise<T> {
+    const label = `MLflow ${method} ${path.split("?")[0]}`;
     for (let attempt = 0; ; attempt++) {
       const delay = this.backoffMs * 2 ** attempt;
       let response: Response;
       try {
-        response = await fetch(`${this.base}/api/2.0/mlflow/${path}`, {
+        response = await fetch(`${this.base}${path}`, {
           method,
-          headers: this.headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
+          headers,
+          body,
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (error) {
@@ -208,13 +214,32 @@ export class MlflowRestClient {
   async updateRun(runId: string, status: RunStatus, endTime?: number): Promise<void> {
     await this.request("POST", "runs/update", { run_id: runId, status, end_time: endTime });
   }
+
+  /**
+   * Uploads one artifact file through MLflow's artifact proxy (what mlflow.log_artifact does
+   * against a server started with --serve-artifacts): PUT /api/2.0/mlflow-artifacts/artifacts/
+   * <experiment id>/<run id>/artifacts/<path>. `path` is relative and "/"-separated.
+   */
+  async uploadArtifact(experimentId: string, runId: string, path: string, content: string | Uint8Array): Promise<void> {
+    const encoded = [experimentId, runId, "artifacts", ...path.split("/")].map(encodeURIComponent).join("/");
+    // A copy is ArrayBuffer-backed, as fetch's body type requires (a view may sit on a SharedArrayBuffer).
+    const body = typeof content === "string" ? new TextEncoder().encode(content) : new Uint8Array(content);
+    await this.send("PUT", `/api/2.0/mlflow-artifacts/artifacts/${encoded}`, body, { ...this.headers, "Content-Type": "application/octet-stream" });
+  }
+
+  /** Records a logged model: `modelJson` is the MLmodel file's content as JSON (artifact_path, run_id, utc_time_created, flavors). */
+  async logModel(runId: string, modelJson: string): Promise<void> {
+    await this.request("POST", "runs/log-model", { run_id: runId, model_json: modelJson });
+  }
 }
 
 /** Logs to one run over REST, splitting batches to MLflow's limits. */
 export class RestSink implements TrackingSink {
+  /** Without `experimentId`, the first artifact upload reads it from runs/get. */
   constructor(
     private readonly client: MlflowRestClient,
     readonly runId: string,
+    private experimentId?: string,
   ) {}
 
   async logBatch(batch: MlflowBatch): Promise<void> {
@@ -223,6 +248,15 @@ export class RestSink implements TrackingSink {
 
   logInputs(datasets: DatasetInput[]): Promise<void> {
     return this.client.logInputs(this.runId, datasets);
+  }
+
+  async logArtifact(path: string, content: string | Uint8Array): Promise<void> {
+    this.experimentId ??= (await this.client.getRun(this.runId)).info.experiment_id;
+    await this.client.uploadArtifact(this.experimentId, this.runId, path, content);
+  }
+
+  logModel(modelJson: string): Promise<void> {
+    return this.client.logModel(this.runId, modelJson);
   }
 
   end(status: "FINISHED" | "FAILED", endTime: number): Promise<void> {

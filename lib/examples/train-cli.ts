@@ -176,17 +176,22 @@ function formatMetrics(metrics: Partial<Record<keyof EpochMetrics, number>>): st
     .join("  ");
 }
 
-/** Prints each epoch's metrics as they are logged. */
+/** Prints each epoch's metrics as they are logged (not the per-class ones, `class/<label>/…`), and the saved model. */
 function withProgress(sink: TrackingSink, epochs: number): TrackingSink {
   return {
     runId: sink.runId,
     async logBatch(batch) {
       await sink.logBatch(batch);
-      const points = batch.metrics ?? [];
+      const points = (batch.metrics ?? []).filter((p) => !p.key.startsWith("class/"));
       if (points.length === 0) return;
       console.log(`epoch ${points[0]!.step}/${epochs}  ${formatMetrics(Object.fromEntries(points.map((p) => [p.key, p.value])))}`);
     },
     logInputs: (datasets) => sink.logInputs(datasets),
+    logArtifact: (path, content) => sink.logArtifact(path, content),
+    async logModel(modelJson) {
+      await sink.logModel(modelJson);
+      console.log("Saved the model as the run's artifacts model/model.json and model/MLmodel.");
+    },
     end: (status, endTime) => sink.end(status, endTime),
   };
 }
@@ -202,7 +207,7 @@ async function main(argv: string[]): Promise<void> {
   const { runId, experimentId, resumed } = await openRun(client, config);
   console.log(`${resumed ? "Resuming" : "Created"} run ${runId} in experiment ${experimentId} at ${config.trackingUri}`);
   const absolute = path.resolve(config.data);
-  const sink = withProgress(new RestSink(client, runId), config.epochs ?? TRAIN_DEFAULTS.epochs);
+  const sink = withProgress(new RestSink(client, runId, experimentId), config.epochs ?? TRAIN_DEFAULTS.epochs);
   const metrics = await trainAndLog(
     {
       csv,

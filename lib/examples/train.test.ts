@@ -1,29 +1,72 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import fs, { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { demoSubscribersCsv } from "@/db/demo-data";
-import { csvDigest, parseCsvTable, trainAndLog, type TrainOptions } from "./train";
+import { apiTokens, users } from "@/db/schema";
+import { createFixtureOrg, createTestDatabase, testDbKind, type TestDatabase } from "@/db/testing";
+import { request } from "@/lib/actions/testing";
+import { setArtifactRootForTests } from "@/lib/artifacts/store";
+import type { Actor } from "@/lib/auth/authorize";
+import { generateApiToken } from "@/lib/auth/tokens";
+import { encodeTable, type FeaturePipeline } from "@/lib/ml/features";
+import { predictClass } from "@/lib/ml/logistic-regression";
 import type { DatasetInput, KeyValue, MetricPoint, TrackingSink } from "@/lib/tracking/sink";
+import { startTrackingServer } from "@/lib/tracking/testing-server";
+import { validateKey } from "@/lib/tracking/validation";
+import { MlflowRestClient, RestSink } from "./mlflow-rest";
+import { classKeySegment, csvDigest, parseCsvTable, perClassMetricPoints, trainAndLog, type SavedModel, type TrainOptions } from "./train";
+
+// The in-process tracking server (last describe) runs the real route handlers: as in
+// lib/tracking/mlflow-api.test.ts, only what needs a Next.js request is replaced.
+vi.mock("@/lib/auth/next-auth", async () => (await import("@/lib/actions/testing-mocks")).mockNextAuth());
+vi.mock("@/db", async (orig) => (await import("@/lib/actions/testing-mocks")).mockDb(orig));
+vi.mock("next/cache", async () => (await import("@/lib/actions/testing-mocks")).mockNextCache());
+vi.mock("next/server", async (orig) => ({ ...(await orig<typeof import("next/server")>()), connection: async () => {} }));
 
 /** Records every call, in order, as the in-process sink of the demo seed would receive them. */
 class RecordingSink implements TrackingSink {
   readonly runId = "run-1";
   readonly batches: { metrics?: MetricPoint[]; params?: KeyValue[]; tags?: KeyValue[] }[] = [];
   readonly inputs: DatasetInput[][] = [];
+  readonly artifacts = new Map<string, string>();
+  readonly models: string[] = [];
   readonly ends: { status: string; endTime: number }[] = [];
+  /** The kind of every call, in order. */
+  readonly calls: string[] = [];
 
   async logBatch(batch: { metrics?: MetricPoint[]; params?: KeyValue[]; tags?: KeyValue[] }) {
+    this.calls.push("logBatch");
     this.batches.push(batch);
   }
   async logInputs(datasets: DatasetInput[]) {
+    this.calls.push("logInputs");
     this.inputs.push(datasets);
   }
+  async logArtifact(path: string, content: string | Uint8Array) {
+    this.calls.push(`logArtifact ${path}`);
+    this.artifacts.set(path, typeof content === "string" ? content : new TextDecoder().decode(content));
+  }
+  async logModel(modelJson: string) {
+    this.calls.push("logModel");
+    this.models.push(modelJson);
+  }
   async end(status: "FINISHED" | "FAILED", endTime: number) {
+    this.calls.push(`end ${status}`);
     this.ends.push({ status, endTime });
   }
+  /** One batch per epoch: the metrics of EpochMetrics. */
   get metricBatches() {
-    return this.batches.filter((b) => b.metrics);
+    return this.batches.filter((b) => b.metrics && !b.metrics[0]?.key.startsWith("class/"));
+  }
+  /** The final evaluation's `class/<label>/<metric>` batch. */
+  get perClassBatches() {
+    return this.batches.filter((b) => b.metrics?.[0]?.key.startsWith("class/"));
+  }
+  get savedModel(): SavedModel {
+    return JSON.parse(this.artifacts.get("model/model.json")!) as SavedModel;
   }
 }
 
@@ -39,7 +82,7 @@ const options: TrainOptions = {
   runName: "churn-baseline",
   dataset: { name: "subscribers", source: "ferry://demo/datasets/subscribers/versions/1", sourceType: "ferry" },
 };
-const METRIC_KEYS = ["loss", "val_loss", "accuracy", "precision", "recall", "f1"];
+const METRIC_KEYS = ["loss", "val_loss", "accuracy", "precision", "recall", "f1", "roc_auc"];
 const asMap = (kv: KeyValue[] | undefined) => Object.fromEntries((kv ?? []).map((e) => [e.key, e.value]));
 
 describe("trainAndLog on the demo churn data", async () => {
@@ -88,7 +131,7 @@ describe("trainAndLog on the demo churn data", async () => {
     expect(csvDigest(csv)).toHaveLength(36);
   });
 
-  it("logs one batch of the six metrics per epoch, steps 1…30, timestamps from the clock", () => {
+  it("logs one batch of the seven metrics per epoch, steps 1…30, timestamps from the clock", () => {
     const batches = sink.metricBatches;
     expect(batches).toHaveLength(30);
     batches.forEach((batch, i) => {
@@ -105,7 +148,7 @@ describe("trainAndLog on the demo churn data", async () => {
     const series = (key: string) => sink.metricBatches.map((b) => b.metrics!.find((m) => m.key === key)!.value);
     expect(series("loss").at(-1)!).toBeLessThan(series("loss")[0]!);
     expect(series("val_loss").at(-1)!).toBeLessThan(series("val_loss")[0]!);
-    for (const key of ["accuracy", "precision", "recall", "f1"]) {
+    for (const key of ["accuracy", "precision", "recall", "f1", "roc_auc"]) {
       for (const v of series(key)) {
         expect(v).toBeGreaterThanOrEqual(0);
         expect(v).toBeLessThanOrEqual(1);
@@ -113,6 +156,77 @@ describe("trainAndLog on the demo churn data", async () => {
     }
     // About 11% of subscribers churn: anything useful beats always answering "false".
     expect(final.accuracy).toBeGreaterThan(0.85);
+    // Even when it rarely answers "true", the model ranks churners well above stayers.
+    expect(final.roc_auc!).toBeGreaterThan(0.7);
+  });
+
+  it("logs the final evaluation per class as class/<label>/{precision,recall,f1,support} at the last step", () => {
+    expect(sink.perClassBatches).toHaveLength(1);
+    const points = sink.perClassBatches[0]!.metrics!;
+    expect(points.map((m) => m.key)).toEqual(
+      ["false", "true"].flatMap((label) => ["precision", "recall", "f1", "support"].map((metric) => `class/${label}/${metric}`)),
+    );
+    const lastEpoch = sink.metricBatches.at(-1)!.metrics![0]!;
+    for (const m of points) expect(m).toMatchObject({ step: 30, timestamp: lastEpoch.timestamp });
+    const value = Object.fromEntries(points.map((m) => [m.key, m.value]));
+    // "true" is the positive label: its row is what precision, recall and f1 report.
+    expect(value["class/true/precision"]).toBe(final.precision);
+    expect(value["class/true/recall"]).toBe(final.recall);
+    expect(value["class/true/f1"]).toBe(final.f1);
+    expect(value["class/false/support"]! + value["class/true/support"]!).toBe(400);
+    expect(value["class/true/support"]).toBeGreaterThan(20);
+  });
+
+  it("saves the model as model/model.json and model/MLmodel, records it with log-model, then ends the run", () => {
+    const tail = sink.calls.slice(sink.calls.lastIndexOf("logBatch") + 1);
+    expect(tail).toEqual(["logArtifact model/model.json", "logArtifact model/MLmodel", "logModel", "end FINISHED"]);
+    const created = "2023-11-14 22:13:51.000000"; // the clock's 31st reading (one per epoch, then the model's): 1_700_000_031_000
+    expect(sink.artifacts.get("model/MLmodel")).toBe(
+      [
+        "artifact_path: model",
+        "flavors:",
+        "  ferry_logreg:",
+        "    data: model.json",
+        "    format: ferry-logistic-regression/v1",
+        "run_id: 'run-1'",
+        `utc_time_created: '${created}'`,
+        "",
+      ].join("\n"),
+    );
+    expect(JSON.parse(sink.models[0]!)).toEqual({
+      artifact_path: "model",
+      flavors: { ferry_logreg: { data: "model.json", format: "ferry-logistic-regression/v1" } },
+      run_id: "run-1",
+      utc_time_created: created,
+    });
+  });
+
+  it("writes in model.json the classes, the positive label, the feature pipeline, the weights and the settings", () => {
+    const saved = sink.savedModel;
+    expect(saved).toMatchObject({
+      format: "ferry-logistic-regression/v1",
+      classes: ["false", "true"],
+      positive: "true",
+      training: { epochs: 30, learning_rate: 0.5, l2: 0.001, validation_fraction: 0.2, seed: 42, class_weight: "none", batch_size: 1600 },
+    });
+    expect(saved.feature_pipeline.target).toBe("churned");
+    expect(saved.feature_pipeline.feature_names).toHaveLength(12);
+    expect(saved.feature_pipeline.columns.map((c) => [c.name, c.kind])).toContainEqual(["country", "one-hot"]);
+    expect(saved.feature_pipeline.dropped.map((d) => d.name)).toContain("subscriber_id");
+    expect(saved.weights).toHaveLength(2);
+    for (const w of saved.weights) expect(w).toHaveLength(12);
+    expect(saved.bias).toHaveLength(2);
+  });
+
+  it("model.json alone scores new rows: re-encoded with its pipeline, the table is classified as in training", () => {
+    const saved = sink.savedModel;
+    const pipeline: FeaturePipeline = { ...saved.feature_pipeline, featureNames: saved.feature_pipeline.feature_names, classes: saved.classes };
+    const table = encodeTable(pipeline, parseCsvTable(csv));
+    const predicted = predictClass({ weights: saved.weights, bias: saved.bias }, table.x);
+    const accuracy = predicted.filter((k, i) => k === table.y[i]).length / table.y.length;
+    // Over all 2,000 rows (training and validation): close to the validation accuracy.
+    expect(accuracy).toBeGreaterThan(0.85);
+    expect(Math.abs(accuracy - final.accuracy)).toBeLessThan(0.03);
   });
 
   it("returns the last epoch's metrics and ends the run FINISHED", () => {
@@ -187,11 +301,73 @@ describe("trainAndLog failures", () => {
     expect(sink.ends.map((e) => e.status)).toEqual(["FAILED"]);
   });
 
-  it("macro-averages a multiclass target (plan) when no positive label is given", async () => {
+  it("macro-averages a multiclass target (plan) when no positive label is given, ROC AUC one-vs-rest", async () => {
     const sink = new RecordingSink();
-    await trainAndLog({ ...options, target: "plan", epochs: 3 }, sink, ticking());
+    const final = await trainAndLog({ ...options, target: "plan", epochs: 3 }, sink, ticking());
     expect(asMap(sink.batches[0]!.params).positive).toBeUndefined();
     expect(sink.ends[0]!.status).toBe("FINISHED");
+    expect(sink.metricBatches.at(-1)!.metrics!.map((m) => m.key)).toEqual(METRIC_KEYS);
+    expect(final.roc_auc).toBeGreaterThanOrEqual(0);
+    expect(final.roc_auc).toBeLessThanOrEqual(1);
+    const perClass = sink.perClassBatches[0]!.metrics!;
+    expect(perClass.map((m) => m.key.split("/")[1])).toEqual(["basic", "enterprise", "pro"].flatMap((plan) => [plan, plan, plan, plan]));
+    expect(perClass.every((m) => m.step === 3)).toBe(true);
+    expect(sink.savedModel).toMatchObject({ classes: ["basic", "enterprise", "pro"], positive: null });
+  });
+
+  it("omits roc_auc when it is not defined: a positive label absent from the validation rows", async () => {
+    // 40 rows of "a", one "b": with a 20% validation split the "b" row lands in training.
+    const rows = Array.from({ length: 40 }, (_, i) => `${i},a`);
+    const csv = ["x,y", ...rows, "40,b"].join("\n");
+    const sink = new RecordingSink();
+    const final = await trainAndLog({ csv, target: "y", epochs: 2, dataset: options.dataset }, sink, ticking());
+    expect(asMap(sink.batches[0]!.params)).toMatchObject({ positive: "b", n_validation: "8" });
+    expect(final.roc_auc).toBeUndefined();
+    expect(sink.metricBatches.at(-1)!.metrics!.map((m) => m.key)).toEqual(METRIC_KEYS.filter((k) => k !== "roc_auc"));
+    expect(sink.ends[0]!.status).toBe("FINISHED");
+  });
+
+  it("ends the run FAILED, without log-model, when saving the model fails", async () => {
+    const sink = new RecordingSink();
+    sink.logArtifact = async () => {
+      throw new Error("disk full");
+    };
+    await expect(trainAndLog({ ...options, epochs: 2 }, sink, ticking())).rejects.toThrow("disk full");
+    expect(sink.models).toEqual([]);
+    expect(sink.ends.map((e) => e.status)).toEqual(["FAILED"]);
+  });
+});
+
+describe("per-class metric keys", () => {
+  it("keep what the tracking API accepts and turn anything else into _", () => {
+    expect(classKeySegment("true")).toBe("true");
+    expect(classKeySegment("Pro plan: €9.99")).toBe("Pro plan: _9.99");
+    expect(classKeySegment("a/b")).toBe("a_b");
+    expect(classKeySegment("tab\there")).toBe("tab_here");
+    expect(classKeySegment("Größe-ñ_1")).toBe("Größe-ñ_1");
+    expect(classKeySegment("churn 🚀")).toBe("churn _");
+    expect(classKeySegment(".")).toBe("_");
+    expect(classKeySegment("..")).toBe("__");
+    expect(classKeySegment("...")).toBe("...");
+    expect(classKeySegment("x".repeat(300))).toBe("x".repeat(200));
+  });
+
+  it("are unique, and every one is a valid metric key", () => {
+    const labels = ["a/b", "a_b", "..", "\\", "x".repeat(300), "ok"];
+    const perClass = labels.map((label) => ({ label, precision: 1, recall: 1, f1: 1, support: 1 }));
+    const points = perClassMetricPoints(perClass, 7, 1);
+    const keys = points.map((p) => p.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.filter((k) => k.endsWith("/support"))).toEqual([
+      "class/a_b/support",
+      "class/a_b_2/support",
+      "class/__/support",
+      "class/_/support",
+      `class/${"x".repeat(200)}/support`,
+      "class/ok/support",
+    ]);
+    for (const key of keys) expect(validateKey("metric", key)).toBe(key);
+    expect(points.every((p) => p.step === 7 && p.timestamp === 1)).toBe(true);
   });
 });
 
@@ -208,5 +384,84 @@ describe("public/demo/churn.csv", () => {
   it("is the seeded subscribers dataset, version 1, byte for byte (regenerate with lib/examples/write-demo-csv.ts)", () => {
     const file = readFileSync(path.join(import.meta.dirname, "..", "..", "public", "demo", "churn.csv"), "utf8");
     expect(file === csv).toBe(true);
+  });
+});
+
+describe(`trainAndLog into Ferry's tracking server over HTTP (run token, as the agent's jobs log) on ${testDbKind}`, () => {
+  let t: TestDatabase;
+  let server: { url: string; close: () => Promise<void> };
+  let artifacts: string;
+  let runId: string;
+  let experimentId: string;
+  /** The data scientist's API token: the run token stops working once the run has ended. */
+  let reader: MlflowRestClient;
+  let readerToken: string;
+  let final: Awaited<ReturnType<typeof trainAndLog>>;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    const org = await createFixtureOrg(t.db);
+    request.db = t.db;
+    artifacts = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-train-artifacts-"));
+    setArtifactRootForTests(artifacts);
+    server = await startTrackingServer();
+    const [ds] = await t.db.select().from(users).where(eq(users.id, org.users.dataScientist.id));
+    const actor: Actor = { id: ds!.id, email: ds!.email, name: ds!.name, isAdmin: false, orgRole: ds!.orgRole, mustChangePassword: false, sessionId: null, tokenId: null };
+    const { createRunWithToken } = await import("@/lib/tracking/service");
+    const created = await createRunWithToken(t.db, actor, org.project, { runName: "over-http" });
+    runId = created.id;
+    experimentId = org.project.id;
+    const job = new MlflowRestClient({ trackingUri: server.url, token: created.token, backoffMs: 1 });
+    // No experiment id given: the sink reads it from runs/get before the first upload.
+    final = await trainAndLog({ ...options, epochs: 5, runName: undefined }, new RestSink(job, runId), ticking());
+    const { token, hash, displayPrefix } = generateApiToken();
+    await t.db.insert(apiTokens).values({ userId: ds!.id, name: "test", tokenHash: hash, prefix: displayPrefix });
+    readerToken = token;
+    reader = new MlflowRestClient({ trackingUri: server.url, token, backoffMs: 1 });
+  });
+  afterAll(async () => {
+    await server?.close();
+    setArtifactRootForTests(null);
+    fs.rmSync(artifacts, { recursive: true, force: true });
+    await t?.close();
+  });
+
+  it("finishes the run with roc_auc and the per-class metrics among its metrics", async () => {
+    const run = await reader.getRun(runId);
+    expect(run.info.status).toBe("FINISHED");
+    const latest = Object.fromEntries((run.data?.metrics ?? []).map((m) => [m.key, m]));
+    expect(latest.roc_auc).toMatchObject({ value: final.roc_auc, step: 5 });
+    for (const label of ["false", "true"]) {
+      for (const metric of ["precision", "recall", "f1", "support"]) expect(latest[`class/${label}/${metric}`], `${label} ${metric}`).toMatchObject({ step: 5 });
+    }
+    expect(latest["class/true/recall"]!.value).toBe(final.recall);
+  });
+
+  it("stores model/model.json and model/MLmodel in the run's artifact root, served back by the artifact proxy", async () => {
+    const dir = path.join(artifacts, "runs", runId, "model");
+    expect(fs.readdirSync(dir).sort()).toEqual(["MLmodel", "model.json"]);
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, "model.json"), "utf8")) as SavedModel;
+    expect(saved).toMatchObject({ format: "ferry-logistic-regression/v1", classes: ["false", "true"], positive: "true", training: { epochs: 5 } });
+    const mlmodel = fs.readFileSync(path.join(dir, "MLmodel"), "utf8");
+    expect(mlmodel).toMatch(/^artifact_path: model\nflavors:\n  ferry_logreg:\n    data: model.json\n    format: ferry-logistic-regression\/v1\n/);
+    expect(mlmodel).toContain(`run_id: '${runId}'\n`);
+    const res = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/model/MLmodel`, {
+      headers: { authorization: `Bearer ${readerToken}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(mlmodel);
+  });
+
+  it("records the model in the run's mlflow.log-model.history tag", async () => {
+    const run = await reader.getRun(runId);
+    const history = JSON.parse(run.data!.tags!.find((tag) => tag.key === "mlflow.log-model.history")!.value) as unknown[];
+    expect(history).toEqual([
+      {
+        run_id: runId,
+        artifact_path: "model",
+        utc_time_created: "2023-11-14 22:13:26.000000", // the clock's 6th reading: after 5 epochs
+        flavors: { ferry_logreg: { data: "model.json", format: "ferry-logistic-regression/v1" } },
+      },
+    ]);
   });
 });

@@ -1,12 +1,13 @@
 // The reference trainer: a CSV in, a logistic regression trained, and everything an MLflow run
-// records (params, tags, the dataset input, per-epoch metrics, the final status) logged through a
-// TrackingSink. Users run it with `npm run example:train`; the demo seed runs it in-process.
+// records (params, tags, the dataset input, per-epoch metrics, per-class metrics, the model as
+// artifacts under model/ and runs/log-model, the final status) logged through a TrackingSink.
+// Users run it with `npm run example:train`; the demo seed runs it in-process.
 import { createHash } from "node:crypto";
 import { CsvParser } from "@/lib/datasets/csv";
 import { normalizeField } from "@/lib/datasets/profile";
 import { mulberry32 } from "@/lib/datasets/sample";
-import { classificationReport, logLoss } from "@/lib/ml/classification-metrics";
-import { dropUnlabelled, encodeTable, fitFeatures, targetIndex, type EncodedTable, type StringTable } from "@/lib/ml/features";
+import { classificationReport, logLoss, rocAuc, rocAucOvr, type ClassMetrics } from "@/lib/ml/classification-metrics";
+import { dropUnlabelled, encodeTable, fitFeatures, targetIndex, type EncodedTable, type FeaturePipeline, type StringTable } from "@/lib/ml/features";
 import { classWeights, createModel, predictClass, predictProba, trainEpoch, trainingLoss, type ClassWeight, type LogisticRegressionModel } from "@/lib/ml/logistic-regression";
 import { splitTrainValidation } from "@/lib/ml/split";
 import type { KeyValue, MetricPoint, TrackingSink } from "@/lib/tracking/sink";
@@ -42,6 +43,11 @@ export interface EpochMetrics {
   precision: number;
   recall: number;
   f1: number;
+  /**
+   * Validation ROC AUC: of the positive label's probability when there is one (binary), else
+   * one-vs-rest macro-averaged. Absent when not defined (a class missing from the validation rows).
+   */
+  roc_auc?: number;
 }
 
 export interface TrainSettings {
@@ -85,6 +91,7 @@ export function parseCsvTable(csv: string): StringTable {
 interface Prepared {
   classes: string[];
   positive: string | undefined;
+  pipeline: FeaturePipeline;
   featureNames: string[];
   train: EncodedTable;
   validation: EncodedTable;
@@ -115,6 +122,7 @@ function prepare(options: TrainOptions, settings: TrainSettings): Prepared {
   return {
     classes,
     positive: options.positive ?? (classes.length === 2 ? classes[1] : undefined),
+    pipeline,
     featureNames: pipeline.featureNames,
     train,
     validation: encodeTable(pipeline, subset(labelled, split.validation)),
@@ -122,26 +130,45 @@ function prepare(options: TrainOptions, settings: TrainSettings): Prepared {
   };
 }
 
-function evaluate(model: LogisticRegressionModel, data: Prepared): EpochMetrics {
+/** Binary (a positive label): that label against the rest, scored by its probability; else OVR macro. */
+function validationRocAuc(probabilities: number[][], data: Prepared): number | null {
+  if (data.positive === undefined) return rocAucOvr(probabilities, data.validation.y);
+  const k = data.classes.indexOf(data.positive);
+  return rocAuc(
+    data.validation.y.map((y) => y === k),
+    probabilities.map((p) => p[k]!),
+  );
+}
+
+function evaluate(model: LogisticRegressionModel, data: Prepared): { metrics: EpochMetrics; perClass: ClassMetrics[] } {
   const names = (indexes: number[]) => indexes.map((k) => data.classes[k]!);
   const report = classificationReport(names(data.validation.y), names(predictClass(model, data.validation.x)), {
     labels: data.classes,
     positive: data.positive,
   });
-  return {
+  const probabilities = predictProba(model, data.validation.x);
+  const auc = validationRocAuc(probabilities, data);
+  const metrics: EpochMetrics = {
     loss: trainingLoss(model, data.train.x, data.train.y, data.classWeights),
-    val_loss: logLoss(predictProba(model, data.validation.x), data.validation.y),
+    val_loss: logLoss(probabilities, data.validation.y),
     accuracy: report.accuracy,
     precision: report.precision,
     recall: report.recall,
     f1: report.f1,
+    ...(auc === null ? {} : { roc_auc: auc }),
   };
+  return { metrics, perClass: report.perClass };
 }
 
 function kv(entries: Record<string, string | number | undefined>): KeyValue[] {
   return Object.entries(entries)
     .filter((e): e is [string, string | number] => e[1] !== undefined)
     .map(([key, value]) => ({ key, value: String(value) }));
+}
+
+/** Rows per gradient step as trained: a batch size of the training set or more is full batch. */
+function batchSize(options: TrainOptions, data: Prepared): number {
+  return options.batchSize && options.batchSize < data.train.y.length ? options.batchSize : data.train.y.length;
 }
 
 async function logSetup(sink: TrackingSink, options: TrainOptions, settings: TrainSettings, data: Prepared): Promise<void> {
@@ -158,7 +185,7 @@ async function logSetup(sink: TrackingSink, options: TrainOptions, settings: Tra
     n_features: data.featureNames.length,
     n_train: data.train.y.length,
     n_validation: data.validation.y.length,
-    batch_size: options.batchSize && options.batchSize < data.train.y.length ? options.batchSize : data.train.y.length,
+    batch_size: batchSize(options, data),
     model: "logistic_regression",
   });
   const tags = kv({ "mlflow.source.name": "ferry example:train", "mlflow.runName": options.runName, "ferry.trainer": "logistic-regression" });
@@ -175,7 +202,46 @@ async function logSetup(sink: TrackingSink, options: TrainOptions, settings: Tra
 }
 
 function metricPoints(metrics: EpochMetrics, step: number, timestamp: number): MetricPoint[] {
-  return Object.entries(metrics).map(([key, value]) => ({ key, value, timestamp, step }));
+  return Object.entries(metrics)
+    .filter((e): e is [string, number] => e[1] !== undefined)
+    .map(([key, value]) => ({ key, value, timestamp, step }));
+}
+
+// What the tracking API accepts in a metric key (lib/tracking/validation.ts), less "/": a label is one segment.
+const notKeySegmentChar = /[^\p{L}\p{N}\p{M}_.\- :]/gu;
+/** Keeps `class/<label>/precision` within MLflow's 250-character key limit. */
+const MAX_LABEL_IN_KEY = 200;
+
+/**
+ * A class label as one segment of a metric key: characters the tracking API refuses become "_",
+ * and "." or ".." (which would make the key resolve to another path) become "_" or "__".
+ */
+export function classKeySegment(label: string): string {
+  const safe = Array.from(label.replace(notKeySegmentChar, "_")).slice(0, MAX_LABEL_IN_KEY).join("");
+  return safe === "" || safe === "." || safe === ".." ? "_".repeat(Math.max(1, safe.length)) : safe;
+}
+
+/** One key segment per class, made unique ("a/b" and "a_b" would both be "a_b": the later gets "a_b_2"). */
+function classKeySegments(classes: readonly string[]): string[] {
+  const used = new Set<string>();
+  return classes.map((label) => {
+    const base = classKeySegment(label);
+    let segment = base;
+    for (let n = 2; used.has(segment); n++) segment = `${base}_${n}`;
+    used.add(segment);
+    return segment;
+  });
+}
+
+/**
+ * `class/<label>/{precision,recall,f1,support}` of the final evaluation. At most 4 × MAX_CLASSES =
+ * 400 points: one runs/log-batch request (MLflow takes 1000), so the in-process sink needs no split.
+ */
+export function perClassMetricPoints(perClass: readonly ClassMetrics[], step: number, timestamp: number): MetricPoint[] {
+  const segments = classKeySegments(perClass.map((c) => c.label));
+  return perClass.flatMap((c, i) =>
+    (["precision", "recall", "f1", "support"] as const).map((metric) => ({ key: `class/${segments[i]}/${metric}`, value: c[metric], timestamp, step })),
+  );
 }
 
 function checkSettings(options: TrainOptions): TrainSettings {
@@ -197,25 +263,110 @@ function checkSettings(options: TrainOptions): TrainSettings {
   return settings;
 }
 
+export const MODEL_FORMAT = "ferry-logistic-regression/v1";
+export const MODEL_FLAVOR = "ferry_logreg";
+/** Where the model goes among the run's artifacts, as mlflow.<flavor>.log_model(artifact_path="model"). */
+export const MODEL_ARTIFACT_PATH = "model";
+
+/**
+ * model/model.json: everything needed to score new rows. Encode a row with `feature_pipeline`
+ * (lib/ml/features.ts: numeric columns standardised, booleans 0/1, one-hot categories, anything
+ * missing or unseen as in training), then p = softmax(weights · x + bias) over `classes`.
+ */
+export interface SavedModel {
+  format: typeof MODEL_FORMAT;
+  classes: string[];
+  /** The label whose precision/recall/F1/ROC AUC were reported; null means macro averages. */
+  positive: string | null;
+  feature_pipeline: { target: string; columns: FeaturePipeline["columns"]; dropped: FeaturePipeline["dropped"]; feature_names: string[] };
+  /** weights[k][d]: feature d's weight for class k. */
+  weights: number[][];
+  bias: number[];
+  training: { epochs: number; learning_rate: number; l2: number; validation_fraction: number; seed: number; class_weight: ClassWeight; batch_size: number };
+}
+
+function savedModel(model: LogisticRegressionModel, data: Prepared, settings: TrainSettings, options: TrainOptions): SavedModel {
+  const { target, columns, dropped, featureNames } = data.pipeline;
+  return {
+    format: MODEL_FORMAT,
+    classes: data.classes,
+    positive: data.positive ?? null,
+    feature_pipeline: { target, columns, dropped, feature_names: featureNames },
+    weights: model.weights,
+    bias: model.bias,
+    training: {
+      epochs: settings.epochs,
+      learning_rate: settings.learningRate,
+      l2: settings.l2,
+      validation_fraction: settings.validationFraction,
+      seed: settings.seed,
+      class_weight: settings.classWeight,
+      batch_size: batchSize(options, data),
+    },
+  };
+}
+
+/** Python's str(datetime.utcnow()), which MLflow writes as a model's utc_time_created. */
+function utcTimeCreated(ms: number): string {
+  return new Date(ms).toISOString().replace("T", " ").replace("Z", "000");
+}
+
+/** MLflow's model metadata: the MLmodel file's content, and (as JSON) runs/log-model's model_json. */
+function modelMetadata(runId: string, createdMs: number) {
+  return {
+    artifact_path: MODEL_ARTIFACT_PATH,
+    flavors: { [MODEL_FLAVOR]: { data: "model.json", format: MODEL_FORMAT } },
+    run_id: runId,
+    utc_time_created: utcTimeCreated(createdMs),
+  };
+}
+
+/** YAML single-quoted: a run id of digits (and an "e") would otherwise read back as a number. */
+const yamlQuoted = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+/** The MLmodel file, keys sorted as MLflow's yaml.safe_dump writes them. */
+export function mlmodelYaml(metadata: ReturnType<typeof modelMetadata>): string {
+  return [
+    `artifact_path: ${metadata.artifact_path}`,
+    "flavors:",
+    `  ${MODEL_FLAVOR}:`,
+    "    data: model.json",
+    `    format: ${MODEL_FORMAT}`,
+    `run_id: ${yamlQuoted(metadata.run_id)}`,
+    `utc_time_created: ${yamlQuoted(metadata.utc_time_created)}`,
+    "",
+  ].join("\n");
+}
+
+/** Saves the model as artifacts (model/model.json, model/MLmodel), then records it with runs/log-model. */
+async function logModel(sink: TrackingSink, saved: SavedModel, createdMs: number): Promise<void> {
+  const metadata = modelMetadata(sink.runId, createdMs);
+  await sink.logArtifact(`${MODEL_ARTIFACT_PATH}/model.json`, JSON.stringify(saved, null, 2) + "\n");
+  await sink.logArtifact(`${MODEL_ARTIFACT_PATH}/MLmodel`, mlmodelYaml(metadata));
+  await sink.logModel(JSON.stringify(metadata));
+}
+
 async function run(options: TrainOptions, sink: TrackingSink, clock: () => number): Promise<EpochMetrics> {
   const settings = checkSettings(options);
   const data = prepare(options, settings);
   await logSetup(sink, options, settings, data);
   const model = createModel(data.featureNames.length, data.classes.length);
   const random = mulberry32(settings.seed);
-  let metrics: EpochMetrics | undefined;
+  let last: { metrics: EpochMetrics; perClass: ClassMetrics[]; timestamp: number } | undefined;
   for (let epoch = 1; epoch <= settings.epochs; epoch++) {
     const descent = { learningRate: settings.learningRate, l2: settings.l2, batchSize: options.batchSize, classWeights: data.classWeights };
     trainEpoch(model, data.train.x, data.train.y, descent, random);
-    metrics = evaluate(model, data);
-    await sink.logBatch({ metrics: metricPoints(metrics, epoch, clock()) });
+    last = { ...evaluate(model, data), timestamp: clock() };
+    await sink.logBatch({ metrics: metricPoints(last.metrics, epoch, last.timestamp) });
     if (options.epochDelayMs && epoch < settings.epochs) await new Promise((r) => setTimeout(r, options.epochDelayMs));
   }
-  return metrics!;
+  await sink.logBatch({ metrics: perClassMetricPoints(last!.perClass, settings.epochs, last!.timestamp) });
+  await logModel(sink, savedModel(model, data, settings, options), clock());
+  return last!.metrics;
 }
 
 /**
- * Trains and logs one run; ends it FINISHED, or FAILED (and rethrows) when anything goes wrong,
+ * Trains and logs one run, saves its model; ends it FINISHED, or FAILED (and rethrows) when anything goes wrong,
  * so a broken input never leaves a run RUNNING forever. Returns the last epoch's metrics.
  */
 export async function trainAndLog(options: TrainOptions, sink: TrackingSink, clock: () => number = Date.now): Promise<EpochMetrics> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classificationReport, confusionMatrix, logLoss } from "./classification-metrics";
+import { classificationReport, confusionMatrix, logLoss, rocAuc, rocAucOvr } from "./classification-metrics";
 
 /** Expands a confusion matrix (rows actual, columns predicted) into label arrays. */
 function fromMatrix(labels: string[], matrix: number[][]): { actual: string[]; predicted: string[] } {
@@ -210,5 +210,105 @@ describe("logLoss", () => {
   it("refuses empty input and bad class indexes", () => {
     expect(() => logLoss([], [])).toThrow(/without any samples/);
     expect(() => logLoss([[0.5, 0.5]], [2])).toThrow(/not a class index/);
+  });
+});
+
+/** The AUC's definition, pair by pair: P(score of a positive > score of a negative), ties count ½. */
+function pairwiseAuc(labels: boolean[], scores: number[]): number {
+  let wins = 0;
+  let pairs = 0;
+  labels.forEach((pos, i) => {
+    if (!pos) return;
+    labels.forEach((neg, j) => {
+      if (neg) return;
+      pairs++;
+      wins += scores[i]! > scores[j]! ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+    });
+  });
+  return wins / pairs;
+}
+
+describe("rocAuc (binary)", () => {
+  it("matches sklearn's documented example", () => {
+    // sklearn.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75:
+    // ranks 1, 3, 2, 4; positives' rank sum 2 + 4 = 6; U = 6 − 2·3/2 = 3; AUC = 3 / (2·2).
+    expect(rocAuc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])).toBe(0.75);
+    expect(rocAuc([false, false, true, true], [0.1, 0.4, 0.35, 0.8])).toBe(0.75);
+  });
+
+  it("gives tied scores average ranks: a positive tied with a negative counts one half", () => {
+    // Sorted: 0.1 (1), 0.2 (2), 0.5 0.5 (3.5 each), 0.9 (5). Positives 0.5, 0.9, 0.2: 3.5 + 5 + 2 = 10.5;
+    // U = 10.5 − 3·4/2 = 4.5; AUC = 4.5 / (3·2) = 0.75. Pairwise: 0.5 beats 0.1 and ties 0.5 (1.5),
+    // 0.9 beats both (2), 0.2 beats 0.1 (1): 4.5 of 6.
+    expect(rocAuc([0, 0, 1, 1, 1], [0.1, 0.5, 0.5, 0.9, 0.2])).toBe(0.75);
+    expect(rocAuc([0, 1, 0, 1], [0.3, 0.3, 0.3, 0.3])).toBe(0.5);
+  });
+
+  it("is 1 for a perfect ranking, 0 for a reversed one, whatever the scale", () => {
+    expect(rocAuc([0, 0, 1], [-5, 2, 1e9])).toBe(1);
+    expect(rocAuc([1, 1, 0], [0.1, 0.2, 0.3])).toBe(0);
+  });
+
+  it("agrees with the pairwise definition on random data with many ties", () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 20; trial++) {
+      const n = 5 + Math.floor(random() * 60);
+      const labels = Array.from({ length: n }, (_, i) => (i < 2 ? i === 0 : random() < 0.3));
+      const scores = labels.map((pos) => Math.round((random() + (pos ? 0.3 : 0)) * 8) / 8);
+      expect(rocAuc(labels, scores)).toBeCloseTo(pairwiseAuc(labels, scores), 12);
+    }
+  });
+
+  it("is null (not defined) when only one class is present", () => {
+    expect(rocAuc([1, 1, 1], [0.2, 0.5, 0.9])).toBeNull();
+    expect(rocAuc([false], [0.5])).toBeNull();
+  });
+
+  it("refuses mismatched lengths, no samples, non-finite scores and labels other than 0/1", () => {
+    expect(() => rocAuc([0, 1], [0.5])).toThrow(/differ in length \(2 vs 1\)/);
+    expect(() => rocAuc([], [])).toThrow(/without any samples/);
+    expect(() => rocAuc([0, 1], [0.5, NaN])).toThrow("scores[1] = NaN is not a finite number.");
+    expect(() => rocAuc([0, 2 as 1], [0.5, 0.6])).toThrow("labels[1] = 2 is not 0, 1, true or false.");
+  });
+});
+
+describe("rocAucOvr (multiclass, one-vs-rest, macro)", () => {
+  const probabilities = [
+    [0.6, 0.3, 0.1],
+    [0.3, 0.4, 0.3],
+    [0.2, 0.5, 0.3],
+    [0.5, 0.2, 0.3],
+    [0.1, 0.2, 0.7],
+    [0.3, 0.3, 0.4],
+  ];
+  const actual = [0, 0, 1, 1, 2, 2];
+
+  it("averages the per-class AUCs, computed by hand", () => {
+    // Class 0: positives score 0.6, 0.3; negatives 0.2, 0.5, 0.1, 0.3. 0.6 beats all 4; 0.3 beats
+    //   0.2 and 0.1 and ties 0.3: 2.5. AUC = 6.5 / 8 = 0.8125.
+    // Class 1: positives 0.5, 0.2; negatives 0.3, 0.4, 0.2, 0.3. 0.5 beats all 4; 0.2 ties 0.2: 0.5.
+    //   AUC = 4.5 / 8 = 0.5625.
+    // Class 2: positives 0.7, 0.4; negatives 0.1, 0.3, 0.3, 0.3: both beat all. AUC = 1.
+    // Macro: (0.8125 + 0.5625 + 1) / 3 = 2.375 / 3.
+    expect(rocAucOvr(probabilities, actual)).toBeCloseTo(2.375 / 3, 12);
+  });
+
+  it("equals the binary AUC with two classes (class 0's AUC mirrors class 1's)", () => {
+    const p1 = [0.1, 0.4, 0.35, 0.8];
+    expect(rocAucOvr(p1.map((p) => [1 - p, p]), [0, 0, 1, 1])).toBeCloseTo(0.75, 12);
+  });
+
+  it("is null when a class never occurs, as sklearn refuses it", () => {
+    expect(rocAucOvr(probabilities, [0, 0, 1, 1, 1, 1])).toBeNull();
+    expect(rocAucOvr(probabilities, [2, 2, 2, 2, 2, 2])).toBeNull();
+  });
+
+  it("refuses ragged rows, bad class indexes and mismatched lengths", () => {
+    expect(() => rocAucOvr([[0.5, 0.5], [1]], [0, 1])).toThrow("probabilities[1] has 1 classes; the first row has 2.");
+    expect(() => rocAucOvr([[0.5, 0.5]], [2])).toThrow("actualIndex[0] = 2 is not a class index below 2.");
+    expect(() => rocAucOvr([[1]], [0])).toThrow(/at least two classes/);
+    expect(() => rocAucOvr([[0.5, 0.5]], [])).toThrow(/differ in length/);
+    expect(() => rocAucOvr([], [])).toThrow(/without any samples/);
   });
 });

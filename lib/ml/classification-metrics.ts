@@ -1,5 +1,5 @@
 // Classification metrics with scikit-learn's semantics (precision_recall_fscore_support with
-// zero_division=0, accuracy_score, log_loss), so numbers shown in Ferry match what users compute in
+// zero_division=0, accuracy_score, log_loss, roc_auc_score), so numbers shown in Ferry match what users compute in
 // Python. DESIGN §4: a division by zero yields 0 and is flagged, never NaN.
 
 export interface ConfusionMatrix {
@@ -155,4 +155,75 @@ export function logLoss(probabilities: readonly (readonly number[])[], actualInd
     total -= Math.log(Math.min(1 - LOG_LOSS_EPS, Math.max(LOG_LOSS_EPS, p)));
   }
   return total / probabilities.length;
+}
+
+/** 1-based ranks of `values` in ascending order; tied values share the mean of the ranks they span. */
+function averageRanks(values: readonly number[]): number[] {
+  const order = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
+  const ranks = new Array<number>(values.length);
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    while (end + 1 < order.length && values[order[end + 1]!] === values[order[start]!]) end++;
+    for (let k = start; k <= end; k++) ranks[order[k]!] = (start + end) / 2 + 1;
+    start = end + 1;
+  }
+  return ranks;
+}
+
+/**
+ * Area under the ROC curve of a binary problem, as sklearn.metrics.roc_auc_score: labels are
+ * true/1 for the positive class, scores rank the rows (higher = more positive, e.g. the positive
+ * class's probability). Computed as the Mann–Whitney U statistic with average ranks, so a tie
+ * between a positive and a negative row counts one half. Null when only one class is present
+ * (sklearn raises: the AUC is not defined then).
+ */
+export function rocAuc(labels: readonly (boolean | 0 | 1)[], scores: readonly number[]): number | null {
+  if (labels.length !== scores.length) throw new Error(`labels and scores differ in length (${labels.length} vs ${scores.length}).`);
+  if (labels.length === 0) throw new Error("Cannot compute ROC AUC without any samples.");
+  scores.forEach((s, i) => {
+    if (!Number.isFinite(s)) throw new Error(`scores[${i}] = ${s} is not a finite number.`);
+  });
+  const ranks = averageRanks(scores);
+  let positives = 0;
+  let rankSum = 0;
+  labels.forEach((label, i) => {
+    if (label !== true && label !== false && label !== 0 && label !== 1) throw new Error(`labels[${i}] = ${String(label)} is not 0, 1, true or false.`);
+    if (label === true || label === 1) {
+      positives++;
+      rankSum += ranks[i]!;
+    }
+  });
+  const negatives = labels.length - positives;
+  if (positives === 0 || negatives === 0) return null;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/**
+ * Multiclass ROC AUC, one-vs-rest and macro-averaged (sklearn's roc_auc_score with
+ * multi_class="ovr", average="macro"): the unweighted mean over classes k of the binary AUC of
+ * "is class k" scored by probabilities[i][k]. Null when some class has no row (or every row), as
+ * sklearn then raises.
+ */
+export function rocAucOvr(probabilities: readonly (readonly number[])[], actualIndex: readonly number[]): number | null {
+  if (probabilities.length !== actualIndex.length) {
+    throw new Error(`probabilities and actualIndex differ in length (${probabilities.length} vs ${actualIndex.length}).`);
+  }
+  if (probabilities.length === 0) throw new Error("Cannot compute ROC AUC without any samples.");
+  const classes = probabilities[0]!.length;
+  if (classes < 2) throw new Error(`ROC AUC needs at least two classes, not ${classes}.`);
+  probabilities.forEach((row, i) => {
+    if (row.length !== classes) throw new Error(`probabilities[${i}] has ${row.length} classes; the first row has ${classes}.`);
+    const k = actualIndex[i]!;
+    if (!(Number.isInteger(k) && k >= 0 && k < classes)) throw new Error(`actualIndex[${i}] = ${k} is not a class index below ${classes}.`);
+  });
+  let total = 0;
+  for (let k = 0; k < classes; k++) {
+    const auc = rocAuc(
+      actualIndex.map((a) => a === k),
+      probabilities.map((row) => row[k]!),
+    );
+    if (auc === null) return null;
+    total += auc;
+  }
+  return total / classes;
 }

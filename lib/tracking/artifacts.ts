@@ -1,47 +1,20 @@
 import "server-only";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { connection } from "next/server";
 import { getDb } from "@/db";
 import { uploadLimitBytes } from "@/lib/env";
 import { authorizeActor } from "@/lib/auth/authorize";
-import { artifactRoot } from "@/lib/artifacts/store";
 import { MlflowError, invalid, notFound } from "./errors";
 import { authenticate, mlflowErrorResponse } from "./respond";
+import { onRunArtifactsChanged } from "@/lib/models/service";
+import { confinedPath, isPartialFile, safeSegments, writeRunArtifact } from "./artifact-files";
 import { requireRun, type RunRef } from "./service";
 
 // MLflow's artifact proxy (/api/2.0/mlflow-artifacts/artifacts/<experiment>/<run>/artifacts/<path>):
-// PUT uploads, GET downloads, GET ?path= lists. Files live under <data dir>/artifacts/runs/<run id>/.
-// Every path is checked segment by segment before it touches the file system and resolved paths must
-// stay inside their run's root (MLflow's CVE-2023-6730, -2356 and -2780 were traversals here).
-
-const partialPattern = /\.[0-9a-f-]{36}\.partial$/;
-const encodedSeparatorOrDot = /%(2e|2f|5c|25|00)/i;
-
-/**
- * Splits an artifact path (already percent-decoded once) into safe segments, or refuses it:
- * absolute paths, empty segments, "." and "..", backslashes, NUL and control characters, drive
- * letters, and anything still percent-encoded after decoding (double encoding).
- */
-export function safeSegments(decoded: string, what = "artifact path"): string[] {
-  const refuse = (why: string): never => {
-    throw invalid(`Invalid ${what} '${decoded}': ${why}.`);
-  };
-  if (decoded.startsWith("/") || /^[A-Za-z]:/.test(decoded)) refuse("absolute paths are not allowed");
-  if (decoded.includes("\\")) refuse("backslashes are not allowed");
-  if (/[\u0000-\u001f\u007f]/.test(decoded)) refuse("control characters are not allowed");
-  if (encodedSeparatorOrDot.test(decoded)) refuse("percent-encoded dots, slashes or backslashes are not allowed (double encoding)");
-  if (decoded === "") return [];
-  const segments = decoded.split("/");
-  for (const s of segments) {
-    if (s === "") refuse("empty path segments are not allowed");
-    if (s === "." || s === "..") refuse("'.' and '..' are not allowed");
-  }
-  return segments;
-}
+// PUT uploads, GET downloads, GET ?path= lists. Files live under <data dir>/artifacts/runs/<run id>/
+// and are written by writeRunArtifact (./artifact-files.ts), which checks every path as this proxy does.
 
 /** Decodes the raw (still percent-encoded) path of a request once; malformed encodings are refused. */
 export function decodeRawPath(raw: string): string {
@@ -51,18 +24,6 @@ export function decodeRawPath(raw: string): string {
   } catch {
     throw invalid(`Invalid artifact path '${raw}': malformed percent-encoding.`);
   }
-}
-
-export function runArtifactRoot(runId: string): string {
-  return path.join(artifactRoot(), "runs", runId);
-}
-
-/** The file-system path of `segments` under the run's root, checked to stay inside it. */
-export function confinedPath(runId: string, segments: string[]): string {
-  const root = runArtifactRoot(runId);
-  const full = path.resolve(root, ...segments);
-  if (full !== root && !full.startsWith(root + path.sep)) throw invalid("Invalid artifact path: it leaves the run's artifact root.");
-  return full;
 }
 
 interface ArtifactTarget {
@@ -123,25 +84,11 @@ async function upload(request: Request, segments: string[]): Promise<Response> {
   if (!target.rel.length) throw invalid("Give the artifact a file name: PUT …/artifacts/<experiment>/<run>/artifacts/<path>.");
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > uploadLimitBytes) throw invalid(`The artifact exceeds the upload limit of ${uploadLimitBytes} bytes (FERRY_UPLOAD_LIMIT_MB).`);
-  const dest = confinedPath(target.run.id, target.rel);
-  const existing = await fs.promises.stat(/*turbopackIgnore: true*/ dest).catch(() => null);
-  if (existing?.isDirectory()) throw invalid(`'${target.rel.join("/")}' is a directory.`);
-  await fs.promises.mkdir(/*turbopackIgnore: true*/ path.dirname(dest), { recursive: true });
-  // Write beside the destination, then rename: a reader never sees half a file, a failed upload leaves none.
-  const tmp = `${dest}.${crypto.randomUUID()}.partial`;
-  try {
-    let size = 0;
-    const body = request.body ? Readable.fromWeb(request.body as import("node:stream/web").ReadableStream) : Readable.from([]);
-    body.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > uploadLimitBytes) body.destroy(invalid(`The artifact exceeds the upload limit of ${uploadLimitBytes} bytes (FERRY_UPLOAD_LIMIT_MB).`));
-    });
-    await pipeline(body, fs.createWriteStream(/*turbopackIgnore: true*/ tmp));
-    await fs.promises.rename(/*turbopackIgnore: true*/ tmp, dest);
-  } catch (e) {
-    await fs.promises.rm(/*turbopackIgnore: true*/ tmp, { force: true });
-    throw e;
-  }
+  const body = request.body ? Readable.fromWeb(request.body as import("node:stream/web").ReadableStream) : Readable.from([]);
+  await writeRunArtifact(target.run, target.rel, body);
+  // A model version registered from these files must not change unnoticed: its digest is updated
+  // and its open promotion requests are voided.
+  await onRunArtifactsChanged(await getDb(), target.run.id, target.rel);
   return Response.json({});
 }
 
@@ -181,7 +128,7 @@ async function listDir(runId: string, rel: string[]) {
   const prefix = rel.length ? rel.join("/") + "/" : "";
   const out: { path: string; is_dir: boolean; file_size?: number }[] = [];
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (partialPattern.test(e.name)) continue;
+    if (isPartialFile(e.name)) continue;
     if (e.isDirectory()) out.push({ path: prefix + e.name, is_dir: true });
     else if (e.isFile()) {
       const st = await fs.promises.stat(/*turbopackIgnore: true*/ path.join(dir, e.name));

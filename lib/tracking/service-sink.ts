@@ -2,7 +2,8 @@ import "server-only";
 import type { Db } from "@/db";
 import type { DatasetInput, KeyValue, MetricPoint, TrackingSink } from "./sink";
 import type { Actor, ProjectRef } from "@/lib/auth/authorize";
-import { createRun, logBatch, logInputs, requireRun, updateRun, type CreateRunInput } from "./service";
+import { safeSegments, writeRunArtifact } from "./artifact-files";
+import { createRun, logBatch, logInputs, recordLoggedModel, requireRun, updateRun, type CreateRunInput } from "./service";
 
 /**
  * A TrackingSink that logs in-process through the tracking service, with no HTTP and no
@@ -33,6 +34,14 @@ export class ServiceSink implements TrackingSink {
       dataset: { name: d.name, digest: d.digest, source_type: d.sourceType, source: d.source, schema: d.schema, profile: d.profile },
     }));
     await logInputs(this.db, await requireRun(this.db, this.runId), inputs);
+  }
+
+  async logArtifact(path: string, content: string | Uint8Array): Promise<void> {
+    await writeRunArtifact(await requireRun(this.db, this.runId), safeSegments(path), content);
+  }
+
+  async logModel(modelJson: string): Promise<void> {
+    await recordLoggedModel(this.db, await requireRun(this.db, this.runId), modelJson);
   }
 
   async end(status: "FINISHED" | "FAILED", endTime: number): Promise<void> {

@@ -29,5 +29,9 @@ export interface TrackingSink {
   readonly runId: string;
   logBatch(batch: { metrics?: MetricPoint[]; params?: KeyValue[]; tags?: KeyValue[] }): Promise<void>;
   logInputs(datasets: DatasetInput[]): Promise<void>;
+  /** Writes (or replaces) a file of the run's artifacts; `path` is relative, "/"-separated, e.g. "model/MLmodel". */
+  logArtifact(path: string, content: string | Uint8Array): Promise<void>;
+  /** Records a logged model as MLflow's runs/log-model does: `modelJson` is the MLmodel file's content as a JSON object. */
+  logModel(modelJson: string): Promise<void>;
   end(status: "FINISHED" | "FAILED", endTime: number): Promise<void>;
 }

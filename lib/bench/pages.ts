@@ -32,6 +32,12 @@ const pages: { path: string; as: string }[] = [
   { path: "/clusters/local", as: "ops@ferry.dev" },
   { path: "/api/v1/clusters", as: "manager@ferry.dev" },
   { path: "/api/v1/projects/churn-prediction/runs/{run1}", as: "ds@ferry.dev" },
+  { path: "/projects/churn-prediction/models", as: "manager@ferry.dev" },
+  { path: "/projects/churn-prediction/models/churn-classifier", as: "ops@ferry.dev" },
+  { path: "/projects/churn-prediction/models/churn-classifier/versions/2", as: "ds@ferry.dev" },
+  { path: "/approvals", as: "ops@ferry.dev" },
+  { path: "/api/v1/projects/churn-prediction/models/churn-classifier", as: "manager@ferry.dev" },
+  { path: "/api/v1/projects/churn-prediction/models/churn-classifier/environments/production", as: "manager@ferry.dev" },
 ];
 
 function percentile(sorted: number[], p: number) {

@@ -352,7 +352,26 @@ describe(`model registry service on ${testDbKind}`, () => {
     });
   });
 
+  it("a request whose version became current meanwhile (by a rollback) cannot be approved", async () => {
+    const model = await newModel();
+    await version(model, await trainedRun({ metrics: good }));
+    await version(model, await trainedRun({ metrics: good }));
+    await promote(model, 1);
+    await promote(model, 2);
+    const again = await requestPromotion(t.db, actors.ds, model, { version: 1, environment: "production", justification: "v1 back" });
+    await rollbackEnvironment(t.db, actors.ops, model, "production", { reason: "v2 broke" });
+    await expectNothingWritten(() => approvePromotion(t.db, actors.ops, model, again.id, "ok"), "already in production");
+  });
+
   describe("blocked requests, overrides, rejections, withdrawals", () => {
+    it("an admin cannot override the gates of their own request", async () => {
+      const model = await newModel();
+      await version(model, await trainedRun({ metrics: good, dataset: 2 }));
+      const req = await requestPromotion(t.db, actors.admin, model, { version: 1, environment: "production", justification: "mine" });
+      expect(req.status).toBe("blocked");
+      await expectNothingWritten(() => overrideGates(t.db, actors.admin, model, req.id, "trust me"), "your own request");
+    });
+
     it("a blocked request cannot be approved until an admin overrides it with a reason", async () => {
       const model = await newModel();
       await version(model, await trainedRun({ metrics: good, dataset: 2 }));

@@ -425,6 +425,12 @@ export async function approvePromotion(db: Db, actor: Who, model: ModelRef, requ
     const run = await getRunSummary(tx, req.runId);
     const refusal = runNotPromotable(run?.name ?? req.runId, run?.status ?? "FAILED");
     if (refusal) throw refusal;
+    // Requested while another version was current, and this one became current since (a rollback):
+    // approving would deploy it over itself.
+    const current = await getCurrentDeployment(tx, model.id, req.environment);
+    if (current?.versionId === req.versionId) {
+      throw new SafeError(`Version ${req.version} is already in ${req.environment}. Reject or withdraw this request.`, 409);
+    }
     if (digest !== req.artifactDigest) {
       await voidRequest(tx, actor, model, req, `the artifacts of version ${req.version} changed since the request (digest ${short(req.artifactDigest)} → ${short(digest)})`);
       return { voided: true as const };
@@ -476,6 +482,7 @@ export async function overrideGates(db: Db, actor: Who, model: ModelRef, request
   if (!actor.isAdmin) throw new ForbiddenError("Only an admin can override failed gates.");
   return db.transaction(async (tx) => {
     const req = await lockRequest(tx, model, requestId);
+    if (req.requestedBy === actor.id) throw new ForbiddenError("Four eyes: you cannot override the gates of your own request. Another admin must do it.");
     if (req.status !== "blocked") {
       throw new SafeError(req.status === "pending" ? "This request's gates all passed: there is nothing to override." : (await alreadyClosed(tx, req)).message, 409);
     }

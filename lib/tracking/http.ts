@@ -4,6 +4,7 @@ import { z } from "zod";
 import { getDb, type Db } from "@/db";
 import { authorizeActor, type Actor, type ProjectAuthContext } from "@/lib/auth/authorize";
 import type { ProjectScopedPermission } from "@/lib/auth/permissions";
+import { registryRoutes } from "@/lib/models/mlflow-registry";
 import { listProjectsForActor } from "@/lib/projects/queries";
 import { listRunArtifacts } from "./artifacts";
 import { authenticate, mlflowErrorResponse } from "./respond";
@@ -43,13 +44,16 @@ type Handler = (call: Call) => Promise<unknown>;
 interface Call {
   db: Db;
   actor: Actor;
-  /** Query parameters for GET, the JSON body for POST. */
+  /** Query parameters for GET, the JSON body for POST, both for DELETE (MLflow clients send query parameters). */
   input: Record<string, unknown>;
   query: URLSearchParams;
+  method: string;
 }
+export type { Call as MlflowCall };
+export type MlflowRoute = { method: "GET" | "POST" | "GET|POST" | "GET|POST|DELETE"; handler: Handler; maxBytes?: number };
 
 const MB = 1024 * 1024;
-const routes: Record<string, { method: "GET" | "POST" | "GET|POST"; handler: Handler; maxBytes?: number }> = {
+const routes: Record<string, MlflowRoute> = {
   "experiments/create": { method: "POST", handler: experimentsCreate },
   "experiments/get": { method: "GET", handler: experimentsGet },
   "experiments/get-by-name": { method: "GET", handler: experimentsGetByName },
@@ -69,6 +73,7 @@ const routes: Record<string, { method: "GET" | "POST" | "GET|POST"; handler: Han
   "runs/log-model": { method: "POST", handler: runsLogModel },
   "metrics/get-history": { method: "GET", handler: metricsGetHistory },
   "artifacts/list": { method: "GET", handler: artifactsList },
+  ...registryRoutes,
 };
 
 export async function handleMlflowRequest(request: Request, path: string[]): Promise<Response> {
@@ -78,13 +83,18 @@ export async function handleMlflowRequest(request: Request, path: string[]): Pro
     const route = routes[endpoint];
     if (!route) throw new MlflowError("ENDPOINT_NOT_FOUND", `No MLflow endpoint ${request.method} /api/2.0/mlflow/${endpoint} in Ferry.`);
     if (!route.method.split("|").includes(request.method)) {
-      throw new MlflowError("ENDPOINT_NOT_FOUND", `${endpoint} is called with ${route.method.replace("|", " or ")}, not ${request.method}.`);
+      throw new MlflowError("ENDPOINT_NOT_FOUND", `${endpoint} is called with ${route.method.replaceAll("|", " or ")}, not ${request.method}.`);
     }
     const query = new URL(request.url).searchParams;
-    const input = request.method === "GET" ? Object.fromEntries(query) : await readJson(request, route.maxBytes ?? MB);
+    const input =
+      request.method === "GET"
+        ? Object.fromEntries(query)
+        : request.method === "DELETE"
+          ? { ...Object.fromEntries(query), ...(await readJson(request, route.maxBytes ?? MB)) }
+          : await readJson(request, route.maxBytes ?? MB);
     const db = await getDb();
     const actor = await authenticate(db, request);
-    return Response.json((await route.handler({ db, actor, input, query })) ?? {});
+    return Response.json((await route.handler({ db, actor, input, query, method: request.method })) ?? {});
   } catch (e) {
     return mlflowErrorResponse(e);
   }

@@ -1,12 +1,49 @@
-// Test support: serves Ferry's MLflow route handlers over real HTTP on a free port, so MLflow
-// clients can be pointed at it. It stands in for `next start` only in routing: requests reach the
-// same route modules with the path segments Next's router would give them (split on "/", each
-// percent-decoded once), and request.url as Next builds it (WHATWG-normalised).
+// Test support: serves Ferry's MLflow and agent route handlers (and the /api/v1 routes listed
+// below) over real HTTP on a free port, so MLflow clients can be pointed at it. It stands in for
+// `next start` only in routing: requests reach the same route modules with the path segments Next's
+// router would give them (split on "/", each percent-decoded once), and request.url as Next builds
+// it (WHATWG-normalised).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 
-type RouteModule = Record<string, ((req: Request, ctx: { params: Promise<{ path?: string[] }> }) => Promise<Response>) | undefined>;
+type RouteModule = Record<string, ((req: Request, ctx: { params: Promise<{ path?: string[] } | Record<string, string>> }) => Promise<Response>) | undefined>;
+
+// `/api/v1` route handlers served here, by their app/ folder pattern ("[x]" binds one segment).
+// Loaded on first use, so tests that never call them load nothing more.
+const v1Routes: { pattern: string; load: () => Promise<unknown> }[] = [
+  { pattern: "projects/[slug]/models", load: () => import("@/app/api/v1/projects/[slug]/models/route") },
+  { pattern: "projects/[slug]/models/[name]", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/route") },
+  { pattern: "projects/[slug]/models/[name]/versions/[version]", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/versions/[version]/route") },
+  { pattern: "projects/[slug]/models/[name]/environments/[env]", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/environments/[env]/route") },
+  {
+    pattern: "projects/[slug]/models/[name]/environments/[env]/rollback",
+    load: () => import("@/app/api/v1/projects/[slug]/models/[name]/environments/[env]/rollback/route"),
+  },
+  { pattern: "projects/[slug]/models/[name]/gates", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/gates/route") },
+  { pattern: "projects/[slug]/models/[name]/promotions", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/promotions/route") },
+  { pattern: "projects/[slug]/models/[name]/promotions/[id]", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/promotions/[id]/route") },
+  { pattern: "projects/[slug]/models/[name]/promotions/[id]/approve", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/promotions/[id]/approve/route") },
+  { pattern: "projects/[slug]/models/[name]/promotions/[id]/reject", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/promotions/[id]/reject/route") },
+  { pattern: "projects/[slug]/models/[name]/promotions/[id]/override", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/promotions/[id]/override/route") },
+  { pattern: "projects/[slug]/models/[name]/promotions/[id]/withdraw", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/promotions/[id]/withdraw/route") },
+];
+
+/** The v1 route whose pattern the (decoded) segments match, with the params Next would pass. */
+async function matchV1(segments: string[]): Promise<{ mod: RouteModule; params: Record<string, string> } | null> {
+  for (const route of v1Routes) {
+    const parts = route.pattern.split("/");
+    if (parts.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matches = parts.every((p, i) => {
+      const name = /^\[(\w+)\]$/.exec(p)?.[1];
+      if (name) params[name] = segments[i]!;
+      return name !== undefined || p === segments[i];
+    });
+    if (matches) return { mod: (await route.load()) as RouteModule, params };
+  }
+  return null;
+}
 
 export async function startTrackingServer(opts: { port?: number } = {}): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const tracking = (await import("@/app/api/2.0/mlflow/[...path]/route")) as unknown as RouteModule;
@@ -15,14 +52,16 @@ export async function startTrackingServer(opts: { port?: number } = {}): Promise
   const server = http.createServer(async (req, res) => {
     try {
       const rawPath = (req.url ?? "/").split("?")[0]!;
+      const v1 = /^\/api\/v1\/(.+)$/.exec(rawPath);
+      const routed = v1 ? await matchV1(v1[1]!.split("/").map((s) => decodeURIComponent(s))) : null;
       const match = /^\/(?:ajax-)?api\/(?:2\.0\/(mlflow-artifacts\/artifacts|mlflow)|(agent)\/v1)(?:\/(.*))?$/.exec(rawPath);
       const mod = match?.[1] === "mlflow" ? tracking : match?.[2] === "agent" ? agent : match ? artifacts : null;
-      const handler = mod?.[req.method ?? "GET"];
-      if (!match || !handler) {
+      const handler = (routed?.mod ?? mod)?.[req.method ?? "GET"];
+      if (!handler) {
         res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error_code: "ENDPOINT_NOT_FOUND", message: "not found" }));
         return;
       }
-      const segments = match[3] ? match[3].split("/").map((s) => decodeURIComponent(s)) : undefined;
+      const segments = match?.[3] ? match[3].split("/").map((s) => decodeURIComponent(s)) : undefined;
       const hasBody = req.method !== "GET" && req.method !== "HEAD";
       // As in Next.js, request.signal aborts when the client goes away (ends long polls early).
       const aborter = new AbortController();
@@ -34,7 +73,7 @@ export async function startTrackingServer(opts: { port?: number } = {}): Promise
         duplex: "half",
         signal: aborter.signal,
       } as RequestInit);
-      const response = await handler(request, { params: Promise.resolve({ path: segments }) });
+      const response = await handler(request, { params: Promise.resolve(routed ? routed.params : { path: segments }) });
       res.writeHead(response.status, Object.fromEntries(response.headers));
       if (response.body) for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
       res.end();

@@ -1,2 +1,2 @@
 // MLflow's UI path for the same API.
-export { GET, POST } from "@/app/api/2.0/mlflow/[...path]/route";
+export { DELETE, GET, POST } from "@/app/api/2.0/mlflow/[...path]/route";

@@ -1,6 +1,6 @@
 import { handleMlflowRequest } from "@/lib/tracking/http";
 
-// The MLflow REST API 2.0 (tracking). Authorization happens per endpoint inside lib/tracking.
+// The MLflow REST API 2.0 (tracking and model registry). Authorization happens per endpoint inside lib/tracking and lib/models.
 type Ctx = { params: Promise<{ path: string[] }> };
 
 export async function GET(request: Request, { params }: Ctx) {
@@ -8,5 +8,10 @@ export async function GET(request: Request, { params }: Ctx) {
 }
 
 export async function POST(request: Request, { params }: Ctx) {
+  return handleMlflowRequest(request, (await params).path);
+}
+
+// The model registry's DELETE endpoints (e.g. registered-models/alias).
+export async function DELETE(request: Request, { params }: Ctx) {
   return handleMlflowRequest(request, (await params).path);
 }

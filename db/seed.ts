@@ -8,7 +8,7 @@ import { datasetVersionUri } from "@/lib/tracking/service";
 import { ServiceSink } from "@/lib/tracking/service-sink";
 import type { Db } from "./client";
 import { demoSubscribersCsv } from "./demo-data";
-import { createModelVersion, createRegisteredModel, approvePromotion, requestPromotion, setGateRules } from "@/lib/models/service";
+import { approvePromotion, createModelVersion, createRegisteredModel, markDecisionsSeen, requestPromotion, setGateRules } from "@/lib/models/service";
 import { auditLog, datasets, memberships, projects, registeredModels, runs, users } from "./schema";
 
 export const DEMO_PASSWORD = "ferry-demo";
@@ -219,4 +219,6 @@ export async function seedDemoModel(db: Db): Promise<void> {
     justification: "The baseline finds 5% of churners; balanced weights find 74% at the same ROC AUC.",
   });
   if (second.status === "pending") await approvePromotion(db, ops, model, second.id, "Recall gate passed; retention team agreed to the larger outreach list.");
+  // History, not news: the seeded decisions do not light up the data scientist's badge.
+  await markDecisionsSeen(db, ds);
 }

@@ -1,15 +1,15 @@
 "use client";
 
-import { FolderKanban, LogOut, Menu, Server, UserCog, Users, X } from "lucide-react";
+import { ClipboardCheck, FolderKanban, LogOut, Menu, Server, UserCog, Users, X } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useState } from "react";
-import type { NavIcon, NavItem } from "@/lib/auth/navigation";
+import { approvalsBadgeLabel, type ApprovalCounts, type NavIcon, type NavItem } from "@/lib/auth/navigation";
 import { signOutAction } from "@/lib/auth/actions";
 import { cn } from "@/lib/cn";
 import { Logo } from "./logo";
 
-const icons: Record<NavIcon, typeof Users> = { projects: FolderKanban, clusters: Server, users: Users, account: UserCog };
+const icons: Record<NavIcon, typeof Users> = { projects: FolderKanban, approvals: ClipboardCheck, clusters: Server, users: Users, account: UserCog };
 
 export interface SidebarProject {
   slug: string;
@@ -21,13 +21,21 @@ export function Sidebar({
   items,
   projects,
   user,
+  approvals,
 }: {
   items: NavItem[];
   projects: SidebarProject[];
   user: { name: string; email: string; roleLabel: string };
+  approvals: ApprovalCounts;
 }) {
   const pathname = usePathname();
   const isActive = (href: string) => pathname === href || pathname.startsWith(`${href}/`);
+  // Opening the approvals page marks the viewer's decisions as seen, but this layout was rendered
+  // alongside (or before) it: hide the count it was given until the server reports a new one.
+  const [seenDecisions, setSeenDecisions] = useState<number | null>(null);
+  if (pathname === "/approvals" && approvals.decisions > 0 && seenDecisions !== approvals.decisions) setSeenDecisions(approvals.decisions);
+  const counts = { toDecide: approvals.toDecide, decisions: seenDecisions === approvals.decisions ? 0 : approvals.decisions };
+  const approvalsLabel = approvalsBadgeLabel(counts);
   // Below the lg breakpoint the sidebar is a drawer behind a menu button.
   const [open, setOpen] = useState(false);
   const [openedAt, setOpenedAt] = useState(pathname);
@@ -47,16 +55,17 @@ export function Sidebar({
         </Link>
         <button
           type="button"
-          className="rounded-md p-2 text-slate-700 hover:bg-slate-100"
+          className="relative rounded-md p-2 text-slate-700 hover:bg-slate-100"
           aria-expanded={open}
           aria-controls="app-sidebar"
-          aria-label={open ? "Close menu" : "Open menu"}
+          aria-label={open ? "Close menu" : approvalsLabel ? `Open menu (approvals: ${approvalsLabel})` : "Open menu"}
           onClick={() => {
             setOpenedAt(pathname);
             setOpen(!open);
           }}
         >
           {open ? <X className="size-5" aria-hidden /> : <Menu className="size-5" aria-hidden />}
+          {!open && approvalsLabel && <span className="absolute top-1.5 right-1.5 size-2 rounded-full bg-brand-600 ring-2 ring-white" aria-hidden />}
         </button>
       </header>
       {open && <button type="button" aria-label="Close menu" className="fixed inset-0 z-30 bg-slate-900/30 lg:hidden" onClick={() => setOpen(false)} />}
@@ -89,6 +98,7 @@ export function Sidebar({
                   >
                     <Icon className="size-4" aria-hidden />
                     {item.label}
+                    {item.badge === "approvals" && <ApprovalsBadge counts={counts} />}
                   </Link>
                 </li>
               );
@@ -142,5 +152,30 @@ export function Sidebar({
         </div>
       </aside>
     </>
+  );
+}
+
+/** Two pills: requests awaiting the viewer's decision, and new decisions on their own requests. */
+function ApprovalsBadge({ counts }: { counts: ApprovalCounts }) {
+  const label = approvalsBadgeLabel(counts);
+  if (!label) return null;
+  return (
+    <span className="ml-auto flex items-center gap-1">
+      <span className="sr-only">: {label}</span>
+      {counts.toDecide > 0 && (
+        <span aria-hidden title={`${counts.toDecide} awaiting your decision`} className="min-w-5 rounded-full bg-brand-600 px-1.5 text-center text-xs leading-5 font-semibold text-white tabular-nums">
+          {counts.toDecide > 99 ? "99+" : counts.toDecide}
+        </span>
+      )}
+      {counts.decisions > 0 && (
+        <span
+          aria-hidden
+          title={`${counts.decisions} new decision${counts.decisions === 1 ? "" : "s"} on your requests`}
+          className="min-w-5 rounded-full bg-emerald-100 px-1.5 text-center text-xs leading-5 font-semibold text-emerald-800 ring-1 ring-emerald-300 ring-inset tabular-nums"
+        >
+          {counts.decisions > 99 ? "99+" : counts.decisions}
+        </span>
+      )}
+    </span>
   );
 }

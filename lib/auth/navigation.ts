@@ -1,7 +1,7 @@
 import type { Actor } from "./authorize";
 import { can, type OrgScopedPermission } from "./permissions";
 
-export type NavIcon = "projects" | "clusters" | "users" | "account";
+export type NavIcon = "projects" | "approvals" | "clusters" | "users" | "account";
 
 export interface NavItem {
   href: string;
@@ -9,11 +9,16 @@ export interface NavItem {
   icon: NavIcon;
   /** Shown only to those who hold this org-level permission. */
   permission?: OrgScopedPermission;
+  /** Which notification counts the entry shows as a badge. */
+  badge?: "approvals";
 }
 
-// Capabilities add their entries here as they land (clusters for ops, approvals, model health…).
+// Capabilities add their entries here as they land (model health…).
+// Approvals is for everyone signed in: ops decide there, requesters follow their requests, and
+// everyone sees recent decisions in the projects they can read.
 const globalNav: NavItem[] = [
   { href: "/projects", label: "Projects", icon: "projects" },
+  { href: "/approvals", label: "Approvals", icon: "approvals", badge: "approvals" },
   { href: "/clusters", label: "Clusters", icon: "clusters", permission: "clusters.read" },
   { href: "/admin/users", label: "Users", icon: "users", permission: "users.manage" },
 ];
@@ -22,4 +27,19 @@ export function navFor(actor: Pick<Actor, "isAdmin" | "orgRole">): NavItem[] {
   return globalNav.filter(
     (item) => !item.permission || can({ isAdmin: actor.isAdmin, orgRole: actor.orgRole, persona: null }, item.permission),
   );
+}
+
+export interface ApprovalCounts {
+  /** Pending requests the viewer may decide (never their own). */
+  toDecide: number;
+  /** Decisions on the viewer's own requests they have not seen yet. */
+  decisions: number;
+}
+
+/** What the Approvals badge says to a screen reader, e.g. "3 awaiting your decision, 1 new decision". */
+export function approvalsBadgeLabel(counts: ApprovalCounts): string | null {
+  const parts: string[] = [];
+  if (counts.toDecide > 0) parts.push(`${counts.toDecide} awaiting your decision`);
+  if (counts.decisions > 0) parts.push(`${counts.decisions} new decision${counts.decisions === 1 ? "" : "s"}`);
+  return parts.length ? parts.join(", ") : null;
 }

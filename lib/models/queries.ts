@@ -1,5 +1,5 @@
 import "server-only";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { queryRows, type Db } from "@/db";
 import type { Actor } from "@/lib/auth/authorize";
 import { permissions } from "@/lib/auth/permissions";
@@ -357,7 +357,10 @@ export interface RequestItem {
   decisionReason: string | null;
   overriddenBy: string | null;
   overrideReason: string | null;
+  overriddenAt: string | null;
   voidReason: string | null;
+  /** For the requester's own decided requests: whether they had seen the decision before this read. */
+  decisionSeen: boolean;
 }
 
 export interface RequestFilter {
@@ -372,6 +375,22 @@ export interface RequestFilter {
 
 export async function listPromotionRequests(db: Db, f: RequestFilter): Promise<RequestItem[]> {
   if (f.projectIds.length === 0) return [];
+  const where = sql.join(
+    [
+      sql`r.project_id in (${sql.join(f.projectIds.map((id) => sql`${id}`), sql`, `)})`,
+      f.status?.length ? sql`r.status in (${sql.join(f.status.map((s) => sql`${s}`), sql`, `)})` : null,
+      f.modelId ? sql`r.model_id = ${f.modelId}` : null,
+      f.versionId ? sql`r.version_id = ${f.versionId}` : null,
+      f.requestedBy ? sql`r.requested_by = ${f.requestedBy}` : null,
+      f.id ? sql`r.id = ${f.id}` : null,
+    ].filter((c): c is SQL => c !== null),
+    sql` and `,
+  );
+  return selectRequests(db, where, sql`r.requested_at desc, r.id`, f.limit ?? 100);
+}
+
+/** The one select of promotion requests; callers give the (project-scoped) condition and order. */
+export async function selectRequests(db: Db, where: SQL, order: SQL, limit: number): Promise<RequestItem[]> {
   const rows = await queryRows<{
     id: string;
     slug: string;
@@ -392,12 +411,15 @@ export async function listPromotionRequests(db: Db, f: RequestFilter): Promise<R
     decision_reason: string | null;
     overridden_by: string | null;
     override_reason: string | null;
+    overridden_at: string | null;
     void_reason: string | null;
+    requester_seen_at: string | null;
   }>(
     db,
     sql`select r.id, p.slug, p.name as project_name, m.name as model, v.version, r.environment, r.status, r.justification, r.gates,
           r.gates_passed, r.requested_by as requester_id, ru.email as requester_email, ru.name as requester_name, r.requested_at,
-          du.email as decided_by, r.decided_at, r.decision_reason, ou.email as overridden_by, r.override_reason, r.void_reason
+          du.email as decided_by, r.decided_at, r.decision_reason, ou.email as overridden_by, r.override_reason, r.overridden_at, r.void_reason,
+          r.requester_seen_at
         from promotion_requests r
         join projects p on p.id = r.project_id
         join registered_models m on m.id = r.model_id
@@ -405,14 +427,9 @@ export async function listPromotionRequests(db: Db, f: RequestFilter): Promise<R
         join users ru on ru.id = r.requested_by
         left join users du on du.id = r.decided_by
         left join users ou on ou.id = r.overridden_by
-        where r.project_id in (${sql.join(f.projectIds.map((id) => sql`${id}`), sql`, `)})
-          ${f.status?.length ? sql`and r.status in (${sql.join(f.status.map((s) => sql`${s}`), sql`, `)})` : sql``}
-          ${f.modelId ? sql`and r.model_id = ${f.modelId}` : sql``}
-          ${f.versionId ? sql`and r.version_id = ${f.versionId}` : sql``}
-          ${f.requestedBy ? sql`and r.requested_by = ${f.requestedBy}` : sql``}
-          ${f.id ? sql`and r.id = ${f.id}` : sql``}
-        order by r.requested_at desc
-        limit ${f.limit ?? 100}`,
+        where ${where}
+        order by ${order}
+        limit ${limit}`,
   );
   return rows.map((r) => ({
     id: r.id,
@@ -422,7 +439,7 @@ export async function listPromotionRequests(db: Db, f: RequestFilter): Promise<R
     environment: r.environment,
     status: r.status,
     justification: r.justification,
-    gates: r.gates,
+    gates: r.gates ?? [],
     gatesPassed: r.gates_passed,
     requestedBy: { id: r.requester_id, email: r.requester_email, name: r.requester_name },
     requestedAt: iso(r.requested_at)!,
@@ -431,7 +448,9 @@ export async function listPromotionRequests(db: Db, f: RequestFilter): Promise<R
     decisionReason: r.decision_reason,
     overriddenBy: r.overridden_by,
     overrideReason: r.override_reason,
+    overriddenAt: iso(r.overridden_at),
     voidReason: r.void_reason,
+    decisionSeen: r.requester_seen_at !== null,
   }));
 }
 

@@ -9,6 +9,7 @@ const tabs = [
   { path: "", label: "Overview" },
   { path: "/runs", label: "Runs" },
   { path: "/datasets", label: "Datasets" },
+  { path: "/models", label: "Models" },
   { path: "/members", label: "Members" },
 ];
 

@@ -7,6 +7,7 @@ import { getDb } from "@/db";
 import { can } from "@/lib/auth/permissions";
 import { authorizeProjectPage } from "@/lib/auth/session";
 import { agentOfflineAfterMs } from "@/lib/env";
+import { listModelNames, listVersionsOfRun } from "@/lib/models/page-queries";
 import { getJobView } from "@/lib/runs/queries";
 import { listAllRunArtifacts } from "@/lib/tracking/artifacts";
 import { getRunDetail } from "@/lib/tracking/queries";
@@ -33,13 +34,28 @@ export default async function RunPage({ params }: Props) {
   const { project, actor, persona } = auth.ctx;
   const run = await loadRun(project, runId);
   if (!run) notFound();
-  const [artifacts, job] = await Promise.all([listAllRunArtifacts(run.id), getJobView(await getDb(), project, run.id, agentOfflineAfterMs)]);
+  const grant = { isAdmin: actor.isAdmin, orgRole: actor.orgRole, persona };
+  const canRegister = can(grant, "models.register");
+  const db = await getDb();
+  const [artifacts, job, modelNames, versions] = await Promise.all([
+    listAllRunArtifacts(run.id),
+    getJobView(db, project, run.id, agentOfflineAfterMs),
+    canRegister ? listModelNames(db, project.id) : [],
+    listVersionsOfRun(db, project.id, run.id),
+  ]);
   const queryClient = new QueryClient();
   queryClient.setQueryData<RunPageJson>(runKeys.detail(project.slug, run.id), { ...run, job });
-  const canWrite = can({ isAdmin: actor.isAdmin, orgRole: actor.orgRole, persona }, "runs.write");
+  const canWrite = can(grant, "runs.write");
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
-      <RunView slug={project.slug} runId={run.id} canWrite={canWrite} artifacts={artifacts} artifactBase={`/api/2.0/mlflow-artifacts/artifacts/${project.id}/${run.id}/artifacts`} />
+      <RunView
+        slug={project.slug}
+        runId={run.id}
+        canWrite={canWrite}
+        artifacts={artifacts}
+        artifactBase={`/api/2.0/mlflow-artifacts/artifacts/${project.id}/${run.id}/artifacts`}
+        modelRegistry={{ canRegister, modelNames, versions }}
+      />
     </HydrationBoundary>
   );
 }

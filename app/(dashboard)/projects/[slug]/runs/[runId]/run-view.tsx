@@ -14,6 +14,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { formatBytes, formatCount, formatDateTime } from "@/lib/format";
 import { isLive, runDetailUrl, runKeys, type RunPageJson } from "@/lib/tracking/views";
 import { LaunchCard } from "./launch-card";
+import { RegisterModelPanel, type ModelRegistryProps } from "./register-model-form";
 import { RunLogs } from "./run-logs";
 
 async function fetchRun(slug: string, runId: string): Promise<RunPageJson> {
@@ -37,6 +38,7 @@ export function RunView({
   canWrite,
   artifacts,
   artifactBase,
+  modelRegistry,
 }: {
   slug: string;
   runId: string;
@@ -45,6 +47,8 @@ export function RunView({
   /** The run's files when the page was rendered (logged with mlflow.log_artifact and friends). */
   artifacts: { files: { path: string; size: number }[]; truncated: boolean };
   artifactBase: string;
+  /** Versions registered from this run, and the "Register model" form for those allowed. */
+  modelRegistry?: ModelRegistryProps;
 }) {
   const query = useQuery({
     queryKey: runKeys.detail(slug, runId),
@@ -105,6 +109,8 @@ export function RunView({
         )}
       </div>
       {query.isError && <Alert tone="error">{query.error.message} Showing the last data received.</Alert>}
+
+      {modelRegistry && <RegisterModelPanel slug={slug} runId={run.id} status={run.status} {...modelRegistry} />}
 
       {job && (
         <>

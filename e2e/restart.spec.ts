@@ -21,7 +21,7 @@ test.describe("server restarts and the embedded database lock", () => {
       await page.getByLabel("E-mail").fill("ops@ferry.dev");
       await page.getByLabel("Password").fill("ferry-demo");
       await page.getByRole("button", { name: "Sign in" }).click();
-      await expect(page).toHaveURL(`${first.base}/projects/churn-prediction`);
+      await expect(page).toHaveURL(`${first.base}/approvals`);
 
       // A second server on the same data directory must not open it.
       const second = startProductionServer(PORT + 1, { FERRY_DATA_DIR: dataDir, AUTH_SECRET: SECRET });

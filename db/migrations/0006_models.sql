@@ -86,9 +86,9 @@ CREATE TABLE "promotion_requests" (
 	"void_reason" text,
 	"requester_seen_at" timestamp with time zone,
 	CONSTRAINT "promotion_requests_four_eyes" CHECK ("promotion_requests"."decided_by" is null or "promotion_requests"."decided_by" <> "promotion_requests"."requested_by"),
-	CONSTRAINT "promotion_requests_decision_complete" CHECK (("promotion_requests"."status" in ('approved', 'rejected')) = ("promotion_requests"."decided_by" is not null and "promotion_requests"."decided_at" is not null and length("promotion_requests"."decision_reason") > 0)),
+	CONSTRAINT "promotion_requests_decision_complete" CHECK (("promotion_requests"."status" in ('approved', 'rejected')) = ("promotion_requests"."decided_by" is not null and "promotion_requests"."decided_at" is not null and coalesce(length("promotion_requests"."decision_reason"), 0) > 0)),
 	CONSTRAINT "promotion_requests_blocked_means_failed_gates" CHECK ("promotion_requests"."status" <> 'blocked' or not "promotion_requests"."gates_passed"),
-	CONSTRAINT "promotion_requests_approval_needs_gates" CHECK ("promotion_requests"."status" <> 'approved' or "promotion_requests"."gates_passed" or ("promotion_requests"."overridden_by" is not null and length("promotion_requests"."override_reason") > 0))
+	CONSTRAINT "promotion_requests_approval_needs_gates" CHECK ("promotion_requests"."status" <> 'approved' or "promotion_requests"."gates_passed" or ("promotion_requests"."overridden_by" is not null and coalesce(length("promotion_requests"."override_reason"), 0) > 0))
 );
 --> statement-breakpoint
 CREATE TABLE "registered_model_tags" (

@@ -186,12 +186,12 @@ export const promotionRequests = pgTable(
     check("promotion_requests_four_eyes", sql`${t.decidedBy} is null or ${t.decidedBy} <> ${t.requestedBy}`),
     check(
       "promotion_requests_decision_complete",
-      sql`(${t.status} in ('approved', 'rejected')) = (${t.decidedBy} is not null and ${t.decidedAt} is not null and length(${t.decisionReason}) > 0)`,
+      sql`(${t.status} in ('approved', 'rejected')) = (${t.decidedBy} is not null and ${t.decidedAt} is not null and coalesce(length(${t.decisionReason}), 0) > 0)`,
     ),
     check("promotion_requests_blocked_means_failed_gates", sql`${t.status} <> 'blocked' or not ${t.gatesPassed}`),
     check(
       "promotion_requests_approval_needs_gates",
-      sql`${t.status} <> 'approved' or ${t.gatesPassed} or (${t.overriddenBy} is not null and length(${t.overrideReason}) > 0)`,
+      sql`${t.status} <> 'approved' or ${t.gatesPassed} or (${t.overriddenBy} is not null and coalesce(length(${t.overrideReason}), 0) > 0)`,
     ),
     // One open request per version and environment.
     uniqueIndex("promotion_requests_open_key").on(t.versionId, t.environment).where(sql`${t.status} in ('pending', 'blocked')`),

@@ -26,7 +26,10 @@ export interface RunDataset {
   validationStatus: "pass" | "warn" | "fail" | "none";
 }
 
-/** The Ferry dataset version the run trained on: a linked input ("training" first), else the one it was launched with. */
+/**
+ * The Ferry dataset version the run trained on: the one it was launched with (set by Ferry, so the
+ * requester cannot swap it), else a linked input ("training" first).
+ */
 export async function getRunDataset(db: Db | Tx, runId: string): Promise<RunDataset | null> {
   const columns = {
     id: datasetVersions.id,
@@ -36,6 +39,13 @@ export async function getRunDataset(db: Db | Tx, runId: string): Promise<RunData
     rows: datasetVersions.rowCount,
     validationStatus: datasetVersions.validationStatus,
   };
+  const [fromJob] = await db
+    .select(columns)
+    .from(runJobs)
+    .innerJoin(datasetVersions, eq(datasetVersions.id, runJobs.datasetVersionId))
+    .innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId))
+    .where(eq(runJobs.runId, runId));
+  if (fromJob) return fromJob;
   const [fromInput] = await db
     .select(columns)
     .from(runInputs)
@@ -44,14 +54,7 @@ export async function getRunDataset(db: Db | Tx, runId: string): Promise<RunData
     .where(and(eq(runInputs.runId, runId), isNotNull(runInputs.datasetVersionId)))
     .orderBy(sql`case when ${runInputs.context} = 'training' then 0 else 1 end`, asc(runInputs.createdAt))
     .limit(1);
-  if (fromInput) return fromInput;
-  const [fromJob] = await db
-    .select(columns)
-    .from(runJobs)
-    .innerJoin(datasetVersions, eq(datasetVersions.id, runJobs.datasetVersionId))
-    .innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId))
-    .where(eq(runJobs.runId, runId));
-  return fromJob ?? null;
+  return fromInput ?? null;
 }
 
 export interface CurrentDeployment {
@@ -99,6 +102,9 @@ export async function getDeploymentAt(db: Db | Tx, modelId: string, environment:
 }
 
 export async function getRunSummary(db: Db | Tx, runId: string) {
-  const [row] = await db.select({ id: runs.id, name: runs.name, status: runs.status, projectId: runs.projectId }).from(runs).where(eq(runs.id, runId));
+  const [row] = await db
+    .select({ id: runs.id, name: runs.name, status: runs.status, projectId: runs.projectId, lifecycleStage: runs.lifecycleStage })
+    .from(runs)
+    .where(eq(runs.id, runId));
   return row ?? null;
 }

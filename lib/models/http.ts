@@ -5,7 +5,7 @@ import { NotFoundError, SafeError } from "@/lib/actions/safe-error";
 import { authorizeApiRequest } from "@/lib/auth/session";
 import type { ProjectScopedPermission } from "@/lib/auth/permissions";
 import type { ModelOverview, RequestStatus } from "./queries";
-import { environmentSchema, requestIdSchema, versionNumberSchema, type Environment } from "./schemas";
+import { environmentSchema, inDatabaseRange, requestIdSchema, versionNumberSchema, type Environment } from "./schemas";
 import { requireModel } from "./service";
 
 // Shared by the `/api/v1/projects/{slug}/models/…` route handlers: authorize, then resolve the path's
@@ -61,6 +61,7 @@ export function atParam(at: string): Date {
   const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/i.test(at);
   const date = new Date(hasOffset ? at : `${at}Z`);
   if (Number.isNaN(date.getTime())) throw new SafeError("Invalid query parameters — at: not a valid date and time.", 400);
+  if (!inDatabaseRange(date)) throw new SafeError("Invalid query parameters — at: give a time between the years 1 and 9999.", 400);
   return date;
 }
 

@@ -93,9 +93,18 @@ describe(`MLflow model registry API over HTTP on ${testDbKind}`, () => {
     return r.body;
   }
 
+  /** A model directory among the run's artifacts, as log_model leaves it (empty sources are refused). */
+  function modelFiles(runId: string, dir = "model") {
+    const at = path.join(artifacts, "runs", runId, dir);
+    fs.mkdirSync(at, { recursive: true });
+    fs.writeFileSync(path.join(at, "MLmodel"), `artifact_path: ${dir}\n`);
+  }
+
   async function newRun(user: { id: string }, project: { id: string } = org.project): Promise<string> {
     const body = await ok("POST", "runs/create", { experiment_id: project.id }, await bearer(user));
-    return (body.run as { info: { run_id: string } }).info.run_id;
+    const runId = (body.run as { info: { run_id: string } }).info.run_id;
+    modelFiles(runId);
+    return runId;
   }
 
   let seq = 0;
@@ -231,7 +240,10 @@ describe(`MLflow model registry API over HTTP on ${testDbKind}`, () => {
       names.push(name);
     }
     const runId = await newRun(user, project);
-    for (let i = 0; i < 3; i++) await ok("POST", "model-versions/create", { name: names[1], source: `runs:/${runId}/m${i}` }, auth);
+    for (let i = 0; i < 3; i++) {
+      modelFiles(runId, `m${i}`);
+      await ok("POST", "model-versions/create", { name: names[1], source: `runs:/${runId}/m${i}` }, auth);
+    }
     // names[1] got versions last, so it is the most recently updated model.
     const search = async (params: Params) => {
       const body = await ok("GET", "registered-models/search", { filter: `name LIKE 'pg-${tag}-%'`, ...params }, auth);
@@ -353,6 +365,7 @@ describe(`MLflow model registry API over HTTP on ${testDbKind}`, () => {
     // A run token: its run's project, whatever other projects its author belongs to.
     const actor = { ...amb, name: "Max", isAdmin: false, orgRole: "member" as const, mustChangePassword: false, sessionId: null, tokenId: null };
     const launched = await createRunWithToken(t.db, actor, org.project, { runName: "launched" });
+    modelFiles(launched.id);
     const runAuth = `Bearer ${launched.token}`;
     const fromRun = uniqueName("fromrun");
     const created = await ok("POST", "registered-models/create", { name: fromRun }, runAuth);
@@ -366,7 +379,16 @@ describe(`MLflow model registry API over HTTP on ${testDbKind}`, () => {
     const dsModel = await createModel(ds(), org.project);
     await ok("POST", "model-versions/create", { name: dsModel, source: `runs:/${otherRun}/model` }, await bearer(ds()));
     const secondModel = await createModel(amb, second);
+    // An alias pointing at another run's version is not the run token's to move, even onto its own version.
+    await ok("POST", "model-versions/create", { name: dsModel, source: `runs:/${launched.id}/model` }, runAuth);
+    await ok("POST", "registered-models/alias", { name: dsModel, alias: "champion", version: "1" }, await bearer(ds()));
     await unchanged(async () => {
+      await refused(api("POST", "registered-models/alias", { name: dsModel, alias: "champion", version: "2" }, runAuth), 403, "PERMISSION_DENIED", /own run/);
+    });
+    expect(await ok("GET", "registered-models/alias", { name: dsModel, alias: "champion" }, runAuth)).toMatchObject({ model_version: { version: "1" } });
+    await unchanged(async () => {
+      // A source with no files: nothing was logged there.
+      await refused(api("POST", "model-versions/create", { name: dsModel, source: `runs:/${otherRun}/not-logged` }, await bearer(ds())), 400, "INVALID_PARAMETER_VALUE", /has no files under 'not-logged'/);
       // Versions from another run, aliases of another run's versions, models of another project: refused.
       await refused(api("POST", "model-versions/create", { name: fromRun, source: `runs:/${otherRun}/model` }, runAuth), 403, "PERMISSION_DENIED", /own run/);
       await refused(api("POST", "model-versions/create", { name: fromRun, source: `runs:/${otherRun}/model`, run_id: launched.id }, runAuth), 403, "PERMISSION_DENIED", /own run/);

@@ -88,6 +88,8 @@ function versionNumber(input: Record<string, unknown>): number {
   if (v === undefined || v === null || v === "") throw invalid("Missing value for required parameter 'version'.");
   const n = typeof v === "number" ? v : typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw invalid(`Parameter 'version' must be an integer, got '${String(v).slice(0, 100)}'.`);
+  // Versions are int4 in the database: anything larger cannot exist.
+  if (n > 2_147_483_647) throw invalid(`Parameter 'version' is out of range: ${n}.`);
   return n;
 }
 
@@ -354,6 +356,9 @@ async function setModelAlias(call: Call) {
   await authorizeRegister(call, { projectId: model.projectId });
   const version = await requireMlflowVersion(call, model, versionNumber(call.input));
   ownRunOnly(call, version.runId, "point aliases at versions of");
+  // …and may not take over an alias that points at another run's version.
+  const current = await getAliasVersion(call.db, model.id, alias);
+  if (current) ownRunOnly(call, current.runId, "move aliases of versions of");
   await setAlias(call.db, call.actor, model, alias, version.version);
   return {};
 }

@@ -19,11 +19,15 @@ export const environmentSchema = z.enum(environments, {
   error: (issue) => `Unknown environment ${JSON.stringify(issue.input)}: Ferry's environments are staging and production.`,
 });
 
-export const versionNumberSchema = z.coerce
-  .number({ error: "The version must be a number." })
-  .int("The version must be a whole number.")
-  .min(1, "Versions start at 1.")
-  .max(2_147_483_647, "No such version.");
+// Numbers, or digits in a string (form fields); not booleans or arrays, which z.coerce would take.
+export const versionNumberSchema = z.preprocess(
+  (v) => (typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+  z
+    .number({ error: "The version must be a number." })
+    .int("The version must be a whole number.")
+    .min(1, "Versions start at 1.")
+    .max(2_147_483_647, "No such version."),
+);
 
 const reason = (what: string) =>
   z
@@ -93,6 +97,15 @@ export const registerFromRunSchema = z.object({
 });
 export type RegisterFromRunInput = z.infer<typeof registerFromRunSchema>;
 
+/** Years PostgreSQL's timestamptz and JavaScript agree on. */
+export function inDatabaseRange(d: Date): boolean {
+  const year = d.getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}
+
 export const productionAtSchema = z.object({
-  at: z.iso.datetime({ offset: true, local: true, error: "Give the time as an ISO date and time, e.g. 2026-11-20T14:00:00Z." }).optional(),
+  at: z.iso
+    .datetime({ offset: true, local: true, error: "Give the time as an ISO date and time, e.g. 2026-11-20T14:00:00Z." })
+    .refine((s) => inDatabaseRange(new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(s) ? s : `${s}Z`)), "Give a time between the years 1 and 9999.")
+    .optional(),
 });

@@ -10,7 +10,7 @@ import { setArtifactRootForTests } from "@/lib/artifacts/store";
 import type { Actor } from "@/lib/auth/authorize";
 import { addRule, createDataset, registerUpload } from "@/lib/datasets/service";
 import { writeRunArtifact } from "@/lib/tracking/artifact-files";
-import { createRun, datasetVersionUri, logBatch, logInputs, requireRun, updateRun } from "@/lib/tracking/service";
+import { createRun, datasetVersionUri, logBatch, logInputs, requireRun, setRunLifecycle, updateRun } from "@/lib/tracking/service";
 import { getEnvironmentHistory, getNotificationCounts, getVersionAt } from "./queries";
 import {
   FourEyesError,
@@ -265,10 +265,21 @@ describe(`model registry service on ${testDbKind}`, () => {
       ).rejects.toThrow();
       const [row] = await t.db.select().from(promotionRequests).where(eq(promotionRequests.id, req.id));
       expect(row).toMatchObject({ status: "pending", decidedBy: null });
-      // An approval without a reason, or of failed gates without an override, is refused too.
-      await expect(
-        t.db.update(promotionRequests).set({ status: "approved", decidedBy: actors.ops.id, decidedAt: new Date(), decisionReason: "" }).where(eq(promotionRequests.id, req.id)),
-      ).rejects.toThrow();
+      // An approval without a reason (empty or missing), or of failed gates without an override, is refused too.
+      for (const decisionReason of ["", null]) {
+        await expect(
+          t.db.update(promotionRequests).set({ status: "approved", decidedBy: actors.ops.id, decidedAt: new Date(), decisionReason }).where(eq(promotionRequests.id, req.id)),
+        ).rejects.toThrow();
+      }
+      await t.db.update(promotionRequests).set({ gatesPassed: false, status: "blocked" }).where(eq(promotionRequests.id, req.id));
+      for (const overrideReason of ["", null]) {
+        await expect(
+          t.db
+            .update(promotionRequests)
+            .set({ status: "approved", decidedBy: actors.ops.id, decidedAt: new Date(), decisionReason: "ok", overriddenBy: actors.admin.id, overrideReason })
+            .where(eq(promotionRequests.id, req.id)),
+        ).rejects.toThrow();
+      }
     });
   });
 
@@ -311,6 +322,69 @@ describe(`model registry service on ${testDbKind}`, () => {
       const back = await rollbackEnvironment(t.db, actors.ops, model, "production", { reason: "check chain" });
       expect(back.version).toBe(history[1]!.version);
     });
+  });
+
+  it("an approval racing a rollback never deploys a version over itself", async () => {
+    const model = await newModel();
+    await version(model, await trainedRun({ metrics: good }));
+    await version(model, await trainedRun({ metrics: good }));
+    await promote(model, 1);
+    await promote(model, 2);
+    const again = await requestPromotion(t.db, actors.ds, model, { version: 1, environment: "production", justification: "v1 back" });
+    // A rollback holds the model while the approval starts (on PostgreSQL the approval really runs
+    // concurrently and must wait for it; PGlite has one connection and runs them one after the other).
+    let approval: Promise<unknown> = Promise.resolve();
+    await t.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1 from registered_models where id = ${model.id} for update`);
+      approval = approvePromotion(t.db, actors.ops, model, again.id, "ok").catch((e: Error) => e);
+      await new Promise((r) => setTimeout(r, 300));
+      await rollbackEnvironment(tx as never, actors.admin, model, "production", { reason: "v2 broke" });
+    });
+    expect(String(await approval)).toContain("already in production");
+    const history = await getEnvironmentHistory(t.db, model.id, "production");
+    expect(history.map((h) => [h.version, h.kind])).toEqual([
+      [1, "rollback"],
+      [2, "promotion"],
+      [1, "promotion"],
+    ]);
+  });
+
+  it("concurrent gate edits each apply whole, one after the other", async () => {
+    const model = await newModel();
+    const edits = Array.from({ length: 6 }, (_, i) => [{ metric: "accuracy", minValue: 0.5 + i / 100, maxDrop: null }, { metric: "f1", minValue: null, maxDrop: 0.01 }]);
+    const results = await Promise.allSettled(edits.map((rules) => setGateRules(t.db, actors.mle, model, rules)));
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    const rows = await t.db.execute(sql`select metric from model_gate_rules where model_id = ${model.id} order by metric`);
+    expect((rows as unknown as { rows: { metric: string }[] }).rows.map((r) => r.metric)).toEqual(["accuracy", "f1"]);
+  });
+
+  it("refuses a version with no files, and a run marked FINISHED after it failed", async () => {
+    const model = await newModel();
+    const run = await trainedRun({ metrics: good });
+    await expectNothingWritten(() => createModelVersion(t.db, actors.ds, model, { source: `runs:/${run}/not-there` }), "has no files under 'not-there'");
+    const failed = await trainedRun({ metrics: good, status: "FAILED" });
+    await expect(updateRun(t.db, await requireRun(t.db, failed), { status: "FINISHED" })).rejects.toThrow("cannot be marked FINISHED");
+    expect((await requireRun(t.db, failed)).status).toBe("FAILED");
+  });
+
+  it("a version of a deleted run cannot be promoted", async () => {
+    const model = await newModel();
+    const run = await trainedRun({ metrics: good });
+    await version(model, run);
+    await setRunLifecycle(t.db, actors.ds, await requireRun(t.db, run), "deleted");
+    await expectNothingWritten(() => requestPromotion(t.db, actors.ds, model, { version: 1, environment: "staging", justification: "x y z" }), "was deleted");
+  });
+
+  it("a stale stored digest is refreshed at request time, so the approval compares with the files as requested", async () => {
+    const model = await newModel();
+    const v = await version(model, await trainedRun({ metrics: good }));
+    await t.db.execute(sql`update model_versions set artifact_digest = ${"0".repeat(64)} where id = ${v.id}`);
+    const req = await requestPromotion(t.db, actors.ds, model, { version: 1, environment: "staging", justification: "stale" });
+    const [row] = await t.db.select().from(promotionRequests).where(eq(promotionRequests.id, req.id));
+    expect(row!.artifactDigest).toBe(v.artifactDigest);
+    await approvePromotion(t.db, actors.ops, model, req.id, "fine");
+    const changed = await t.db.select().from(auditLog).where(and(eq(auditLog.subjectId, v.id), eq(auditLog.action, "model_version.artifacts_changed")));
+    expect(changed).toHaveLength(1);
   });
 
   describe("rollback", () => {

@@ -158,6 +158,9 @@ export async function createModelVersion(db: Db, actor: Who, model: ModelRef, in
   }
   const artifactPath = parsed.segments.join("/");
   const { digest, files } = await artifactDigest(run.id, parsed.segments);
+  if (files === 0) {
+    throw new InvalidSourceError(`Run ${run.name} has no files under '${artifactPath || "/"}': log the model to the run first (e.g. mlflow.<flavor>.log_model), then register it.`);
+  }
   return db.transaction(async (tx) => {
     // The model row lock serializes numbering: two concurrent registrations get 1 and 2.
     await lockModel(tx, model.id);
@@ -243,6 +246,7 @@ export async function getGateRules(db: Db | Tx, modelId: string): Promise<GateRu
 
 export async function setGateRules(db: Db, actor: Who, model: ModelRef, rules: GateRule[]): Promise<void> {
   await db.transaction(async (tx) => {
+    await lockModel(tx, model.id);
     const before = await getGateRules(tx, model.id);
     await tx.delete(modelGateRules).where(eq(modelGateRules.modelId, model.id));
     if (rules.length) {
@@ -268,7 +272,7 @@ export async function evaluateVersionGates(db: Db | Tx, model: ModelRef, version
     getGateRules(db, model.id),
     getCurrentDeployment(db, model.id, "production"),
   ]);
-  const yardstick = production && production.versionId !== version.id ? { version: production.version, metrics: await getRunMetrics(db, production.runId) } : null;
+  const yardstick = production ? { version: production.version, metrics: await getRunMetrics(db, production.runId) } : null;
   return evaluateGates({
     run: { name: run?.name ?? version.runId, status: run?.status ?? "FAILED" },
     dataset: dataset ? { label: `Dataset ${dataset.dataset} v${dataset.version}`, validation: dataset.validationStatus } : null,
@@ -286,7 +290,8 @@ export interface PromotionOutcome {
   gates: GateResult[];
 }
 
-function runNotPromotable(runName: string, status: string): SafeError | null {
+function runNotPromotable(runName: string, status: string, lifecycleStage = "active"): SafeError | null {
+  if (lifecycleStage !== "active") return new SafeError(`Run ${runName} was deleted: restore it before promoting a version it made.`, 409, "version");
   if (status === "FINISHED") return null;
   if (status === "RUNNING" || status === "SCHEDULED") return new SafeError(`Run ${runName} has not finished yet: promote versions of runs that finished successfully.`, 409, "version");
   return new SafeError(`Run ${runName} ${status === "KILLED" ? "was killed" : "failed"}: a version made by a run that did not succeed cannot be promoted.`, 409, "version");
@@ -300,7 +305,7 @@ export async function requestPromotion(
 ): Promise<PromotionOutcome> {
   const version = await requireVersion(db, model, input.version);
   const run = await getRunSummary(db, version.runId);
-  const refusal = runNotPromotable(run?.name ?? version.runId, run?.status ?? "FAILED");
+  const refusal = runNotPromotable(run?.name ?? version.runId, run?.status ?? "FAILED", run?.lifecycleStage);
   if (refusal) throw refusal;
   const current = await getCurrentDeployment(db, model.id, input.environment);
   if (current?.versionId === version.id) throw new SafeError(`Version ${version.version} is already in ${input.environment}.`, 409, "version");
@@ -309,6 +314,11 @@ export async function requestPromotion(
   const status = gatesPassed ? "pending" : "blocked";
   try {
     return await db.transaction(async (tx) => {
+      // The digest the approval will compare with: the files as they are now, hashed under the
+      // version's lock (a stored digest can lag behind an upload that raced its hook).
+      const locked = await lockVersion(tx, version.id);
+      const { digest, files } = await artifactDigest(locked.runId, splitPath(locked.artifactPath));
+      if (digest !== locked.artifactDigest) await recordDigestChange(tx, model, locked, digest, files);
       const [row] = await tx
         .insert(promotionRequests)
         .values({
@@ -320,7 +330,7 @@ export async function requestPromotion(
           status,
           gates,
           gatesPassed,
-          artifactDigest: version.artifactDigest,
+          artifactDigest: digest,
           requestedBy: actor.id,
         })
         .returning({ id: promotionRequests.id });
@@ -410,20 +420,26 @@ export class FourEyesError extends ForbiddenError {
  * whose artifacts changed since the request voids it instead.
  */
 export async function approvePromotion(db: Db, actor: Who, model: ModelRef, requestId: string, reason: string): Promise<PromotionOutcome> {
-  const preview = await db.transaction((tx) => lockRequest(tx, model, requestId));
-  if (preview.requestedBy === actor.id) throw new FourEyesError("approve");
-  // Hash the artifacts before the transaction (file I/O); compared under the lock.
-  const version = await db.select(versionColumns).from(modelVersions).where(eq(modelVersions.id, preview.versionId));
-  const { digest } = await artifactDigest(preview.runId, splitPath(version[0]!.artifactPath));
   const result = await db.transaction(async (tx) => {
+    // Locks in the order every path keeps — version, request, model — so none waits in a cycle.
+    // The version's lock is the upload hook's too: an upload either voids this request before it
+    // is approved, or is recorded after. The model's lock keeps a rollback from slipping in between
+    // the "already current" check below and the deployment.
+    const [head] = await tx
+      .select({ versionId: promotionRequests.versionId })
+      .from(promotionRequests)
+      .where(and(eq(promotionRequests.id, requestId), eq(promotionRequests.modelId, model.id), eq(promotionRequests.projectId, model.projectId)));
+    if (!head) throw new NotFoundError(`Model ${model.name} has no such promotion request.`);
+    const version = await lockVersion(tx, head.versionId);
     const req = await lockRequest(tx, model, requestId);
     if (req.requestedBy === actor.id) throw new FourEyesError("approve");
+    await lockModel(tx, model.id);
     if (req.status === "blocked") {
       throw new SafeError("This request is blocked by failed gates. An admin can override them with a recorded reason, or it can be rejected.", 409);
     }
     if (req.status !== "pending") throw await alreadyClosed(tx, req);
     const run = await getRunSummary(tx, req.runId);
-    const refusal = runNotPromotable(run?.name ?? req.runId, run?.status ?? "FAILED");
+    const refusal = runNotPromotable(run?.name ?? req.runId, run?.status ?? "FAILED", run?.lifecycleStage);
     if (refusal) throw refusal;
     // Requested while another version was current, and this one became current since (a rollback):
     // approving would deploy it over itself.
@@ -431,6 +447,7 @@ export async function approvePromotion(db: Db, actor: Who, model: ModelRef, requ
     if (current?.versionId === req.versionId) {
       throw new SafeError(`Version ${req.version} is already in ${req.environment}. Reject or withdraw this request.`, 409);
     }
+    const { digest } = await artifactDigest(req.runId, splitPath(version.artifactPath));
     if (digest !== req.artifactDigest) {
       await voidRequest(tx, actor, model, req, `the artifacts of version ${req.version} changed since the request (digest ${short(req.artifactDigest)} → ${short(digest)})`);
       return { voided: true as const };
@@ -683,35 +700,52 @@ export async function onRunArtifactsChanged(db: Db, runId: string, changedPath?:
     .innerJoin(registeredModels, eq(registeredModels.id, modelVersions.modelId))
     .where(eq(modelVersions.runId, runId));
   let changed = 0;
-  const changed_ = changedPath?.join("/");
+  const path = changedPath?.join("/");
   // Only versions whose directory holds the changed file are hashed again (model files can be large).
-  const affected = versions.filter((v) => changed_ === undefined || v.artifactPath === "" || changed_ === v.artifactPath || changed_.startsWith(`${v.artifactPath}/`));
+  const affected = versions.filter((v) => path === undefined || v.artifactPath === "" || path === v.artifactPath || path.startsWith(`${v.artifactPath}/`));
   for (const v of affected) {
-    const { digest, files } = await artifactDigest(runId, splitPath(v.artifactPath));
-    if (digest === v.artifactDigest) continue;
-    changed++;
-    await db.transaction(async (tx) => {
-      await tx.update(modelVersions).set({ artifactDigest: digest, artifactFiles: files, updatedAt: new Date() }).where(eq(modelVersions.id, v.id));
-      const model = { id: v.modelId, projectId: v.projectId, name: v.name };
-      await recordAudit(tx, null, {
-        action: "model_version.artifacts_changed",
-        subject: { type: "model_version", id: v.id },
-        projectId: v.projectId,
-        summary: `The artifacts of ${v.name} version ${v.version} changed (digest ${short(v.artifactDigest)} → ${short(digest)})`,
-        before: { artifactDigest: v.artifactDigest },
-        after: { artifactDigest: digest, files },
-      });
-      const open = await tx
-        .select({ id: promotionRequests.id, environment: promotionRequests.environment })
-        .from(promotionRequests)
-        .where(and(eq(promotionRequests.versionId, v.id), inArray(promotionRequests.status, ["pending", "blocked"])))
-        .for("update");
-      for (const r of open) {
-        await voidRequest(tx, null, model, { id: r.id, version: v.version, environment: r.environment }, `the artifacts of version ${v.version} changed after the request`);
-      }
+    const model = { id: v.modelId, projectId: v.projectId, name: v.name };
+    // Hashed under the version's row lock: two overlapping uploads cannot store an older digest last.
+    const didChange = await db.transaction(async (tx) => {
+      const current = await lockVersion(tx, v.id);
+      const { digest, files } = await artifactDigest(runId, splitPath(current.artifactPath));
+      if (digest === current.artifactDigest) return false;
+      await recordDigestChange(tx, model, current, digest, files);
+      return true;
     });
+    if (didChange) changed++;
   }
   return changed;
+}
+
+async function lockVersion(tx: Tx, versionId: string): Promise<VersionRef> {
+  // NO KEY UPDATE: exclusive among the paths that hash a version's files, yet compatible with the
+  // KEY SHARE locks of foreign keys (a rollback inserting a deployment of this version while it
+  // holds the model lock must not wait on it: that would be a cycle with an approval).
+  const [row] = await tx.select(versionColumns).from(modelVersions).where(eq(modelVersions.id, versionId)).for("no key update");
+  if (!row) throw new NotFoundError("This model version no longer exists.");
+  return row;
+}
+
+/** Stores a version's new digest and voids its open promotion requests (DESIGN §6). Caller holds the version's row lock. */
+async function recordDigestChange(tx: Tx, model: ModelRef, v: VersionRef, digest: string | null, files: number): Promise<void> {
+  await tx.update(modelVersions).set({ artifactDigest: digest, artifactFiles: files, updatedAt: new Date() }).where(eq(modelVersions.id, v.id));
+  await recordAudit(tx, null, {
+    action: "model_version.artifacts_changed",
+    subject: { type: "model_version", id: v.id },
+    projectId: v.projectId,
+    summary: `The artifacts of ${model.name} version ${v.version} changed (digest ${short(v.artifactDigest)} → ${short(digest)})`,
+    before: { artifactDigest: v.artifactDigest },
+    after: { artifactDigest: digest, files },
+  });
+  const open = await tx
+    .select({ id: promotionRequests.id, environment: promotionRequests.environment })
+    .from(promotionRequests)
+    .where(and(eq(promotionRequests.versionId, v.id), inArray(promotionRequests.status, ["pending", "blocked"])))
+    .for("update");
+  for (const r of open) {
+    await voidRequest(tx, null, model, { id: r.id, version: v.version, environment: r.environment }, `the artifacts of version ${v.version} changed after the request`);
+  }
 }
 
 // ---- notifications ------------------------------------------------------------------------------

@@ -96,6 +96,11 @@ export interface UpdateRunInput {
 
 export async function updateRun(db: Db, run: RunRef, input: UpdateRunInput): Promise<void> {
   requireActive(run);
+  // A run that failed or was killed stays so: marking it FINISHED afterwards would pass the
+  // "run succeeded" gate of a model promotion with a model that never trained to the end.
+  if (input.status === "FINISHED" && (run.status === "FAILED" || run.status === "KILLED")) {
+    throw invalid(`The run ${run.id} ended ${run.status}; it cannot be marked FINISHED afterwards. Start a new run.`);
+  }
   await db.transaction(async (tx) => {
     const set: Partial<typeof runs.$inferInsert> = {};
     if (input.status) set.status = input.status;

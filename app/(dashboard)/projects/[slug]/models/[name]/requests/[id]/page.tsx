@@ -139,7 +139,7 @@ export default async function PromotionRequestPage({ params }: Props) {
             status={r.status}
             failedGates={failedGates}
             canDecide={mayDecide && !isRequester}
-            canOverride={actor.isAdmin && r.status === "blocked"}
+            canOverride={actor.isAdmin && !isRequester && r.status === "blocked"}
             canWithdraw={isRequester && can(grant, "promotions.request")}
           />
           <History r={r} />

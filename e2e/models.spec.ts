@@ -29,6 +29,11 @@ async function activity(page: Page): Promise<string[]> {
 }
 
 test("register → request production → replayed ds approval refused → ops approves → manager sees it → ops rolls back, all audited", async ({ browser }, testInfo) => {
+  // Ops are signed in already, on their home: the approvals queue, with nothing waiting.
+  const ops = await as(browser, "ops@ferry.dev");
+  await expect(ops).toHaveURL(/\/approvals$/);
+  await expect(ops.getByText("Nothing is waiting for a decision")).toBeVisible();
+
   // 1. The data scientist registers the finished run balanced-lr-0.1 as a new version.
   const ds = await as(browser, "ds@ferry.dev");
   await ds.goto(`/projects/${project}/runs`);
@@ -67,9 +72,10 @@ test("register → request production → replayed ds approval refused → ops a
 
   // 3. Ops open the request; capture their approve server action with a too-short reason (refused by
   // validation, so nothing happens), then replay it with a valid reason under the data scientist's session.
-  const ops = await as(browser, "ops@ferry.dev");
-  await expect(ops).toHaveURL(/\/approvals$/);
-  await expect(ops.getByRole("link", { name: /Approvals/ })).toContainText("1");
+  // The badge catches up without a reload (it is fetched again on navigation).
+  await ops.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Projects", exact: true }).click();
+  await expect(ops.getByRole("link", { name: /^Approvals/ })).toHaveAccessibleName(/1 awaiting your decision/);
+  await ops.getByRole("link", { name: /^Approvals/ }).click();
   await expect(ops.getByRole("link", { name: `Version 3` }).first()).toBeVisible();
   await screenshot(ops, testInfo, "approvals");
   await ops.goto(requestUrl);

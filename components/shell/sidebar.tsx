@@ -3,10 +3,12 @@
 import { ClipboardCheck, FolderKanban, LogOut, Menu, Server, UserCog, Users, X } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { approvalsBadgeLabel, type ApprovalCounts, type NavIcon, type NavItem } from "@/lib/auth/navigation";
 import { signOutAction } from "@/lib/auth/actions";
 import { cn } from "@/lib/cn";
+import { modelKeys, notificationsUrl } from "@/lib/models/query-keys";
 import { Logo } from "./logo";
 
 const icons: Record<NavIcon, typeof Users> = { projects: FolderKanban, approvals: ClipboardCheck, clusters: Server, users: Users, account: UserCog };
@@ -30,11 +32,12 @@ export function Sidebar({
 }) {
   const pathname = usePathname();
   const isActive = (href: string) => pathname === href || pathname.startsWith(`${href}/`);
+  const live = useLiveApprovals(approvals, pathname);
   // Opening the approvals page marks the viewer's decisions as seen, but this layout was rendered
   // alongside (or before) it: hide the count it was given until the server reports a new one.
   const [seenDecisions, setSeenDecisions] = useState<number | null>(null);
-  if (pathname === "/approvals" && approvals.decisions > 0 && seenDecisions !== approvals.decisions) setSeenDecisions(approvals.decisions);
-  const counts = { toDecide: approvals.toDecide, decisions: seenDecisions === approvals.decisions ? 0 : approvals.decisions };
+  if (pathname === "/approvals" && live.decisions > 0 && seenDecisions !== live.decisions) setSeenDecisions(live.decisions);
+  const counts = { toDecide: live.toDecide, decisions: seenDecisions === live.decisions ? 0 : live.decisions };
   const approvalsLabel = approvalsBadgeLabel(counts);
   // Below the lg breakpoint the sidebar is a drawer behind a menu button.
   const [open, setOpen] = useState(false);
@@ -178,4 +181,33 @@ function ApprovalsBadge({ counts }: { counts: ApprovalCounts }) {
       )}
     </span>
   );
+}
+
+/**
+ * The badge counts, kept fresh: the server's render seeds them, and they are fetched again on every
+ * navigation and every 30 s, so a request filed or decided elsewhere shows up without a reload.
+ */
+function useLiveApprovals(rendered: ApprovalCounts, pathname: string): ApprovalCounts {
+  const client = useQueryClient();
+  const key = modelKeys.notifications();
+  const query = useQuery({
+    queryKey: key,
+    queryFn: async (): Promise<ApprovalCounts> => {
+      const res = await fetch(notificationsUrl, { cache: "no-store" });
+      if (!res.ok) throw new Error(`notifications: ${res.status}`);
+      return (await res.json()) as ApprovalCounts;
+    },
+    initialData: rendered,
+    refetchInterval: 30_000,
+  });
+  // A new server render (after an action revalidated the layout) is the freshest answer.
+  useEffect(() => {
+    client.setQueryData(key, { toDecide: rendered.toDecide, decisions: rendered.decisions });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the key is constant; the counts are the dependency
+  }, [client, rendered.toDecide, rendered.decisions]);
+  useEffect(() => {
+    void client.invalidateQueries({ queryKey: key, exact: true });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- refetch on navigation only
+  }, [client, pathname]);
+  return query.data;
 }

@@ -1,12 +1,15 @@
 import "server-only";
 import { z } from "zod";
-import { getDb } from "@/db";
+import { connection, NextResponse } from "next/server";
+import { getDb, type Db } from "@/db";
+import { errorResponse, parseJsonBody } from "@/lib/api/respond";
+import type { Actor } from "@/lib/auth/authorize";
 import { NotFoundError, SafeError } from "@/lib/actions/safe-error";
 import { authorizeApiRequest } from "@/lib/auth/session";
 import type { ProjectScopedPermission } from "@/lib/auth/permissions";
 import type { ModelOverview, RequestStatus } from "./queries";
 import { environmentSchema, inDatabaseRange, requestIdSchema, versionNumberSchema, type Environment } from "./schemas";
-import { requireModel } from "./service";
+import { requireModel, type ModelRef } from "./service";
 
 // Shared by the `/api/v1/projects/{slug}/models/…` route handlers: authorize, then resolve the path's
 // model, environment, version or request id into what the service takes, or a 400/404 saying why.
@@ -37,6 +40,29 @@ export function versionParam(raw: string, modelName: string): number {
 export function requestIdParam(raw: string, modelName: string): string {
   if (!requestIdSchema.safeParse(raw).success) throw new NotFoundError(`Model ${modelName} has no such promotion request.`);
   return raw;
+}
+
+type DecisionParams = { params: Promise<{ slug: string; name: string; id: string }> };
+type Decide = (db: Db, actor: Actor, model: ModelRef, requestId: string, reason: string | undefined) => Promise<{ status: string }>;
+
+/**
+ * The route handler of one decision on a promotion request (approve, reject, override, withdraw):
+ * authorize with `permission`, parse `{reason}` with `schema`, call the service: {id, status}.
+ */
+export function decisionRoute(permission: ProjectScopedPermission, schema: z.ZodType<{ reason?: string }>, example: string, decide: Decide) {
+  return async function POST(request: Request, { params }: DecisionParams) {
+    await connection();
+    try {
+      const { slug, name, id } = await params;
+      const { db, actor, model } = await modelForRequest(request, permission, { slug, name });
+      const requestId = requestIdParam(id, model.name);
+      const { reason } = await parseJsonBody(request, schema, example);
+      const { status } = await decide(db, actor, model, requestId, reason);
+      return NextResponse.json({ id: requestId, status });
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
 }
 
 export const requestStatuses = ["pending", "blocked", "approved", "rejected", "void"] as const satisfies readonly RequestStatus[];

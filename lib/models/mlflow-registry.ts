@@ -4,7 +4,7 @@ import { ForbiddenError, NotFoundError } from "@/lib/actions/safe-error";
 import { authorizeActor, type ProjectAuthContext, type ProjectScope } from "@/lib/auth/authorize";
 import { can } from "@/lib/auth/permissions";
 import { listProjectsForActor } from "@/lib/projects/queries";
-import { MlflowError, invalid, notFound } from "@/lib/tracking/errors";
+import { MlflowError, invalid, notFound, parse } from "@/lib/tracking/errors";
 import type { MlflowCall, MlflowRoute } from "@/lib/tracking/http";
 import { decodePageToken, encodePageToken } from "@/lib/tracking/search-filter";
 import { parseInt64, validateKey, validateTagValue } from "@/lib/tracking/validation";
@@ -56,16 +56,6 @@ const VERSIONS_PAGE_DEFAULT = 10_000;
 const VERSIONS_PAGE_MAX = 10_000;
 
 // ---- input --------------------------------------------------------------------------------------
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const r = schema.safeParse(input);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const field = issue.path.join(".") || "request";
-    throw invalid(issue.code === "invalid_type" && issue.input === undefined ? `Missing value for required parameter '${field}'.` : `Invalid value for parameter '${field}': ${issue.message}.`);
-  }
-  return r.data;
-}
 
 function requiredString(input: Record<string, unknown>, field: string): string {
   const v = input[field];

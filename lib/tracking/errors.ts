@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { SafeError } from "@/lib/actions/safe-error";
 
 // MLflow's error codes and the HTTP status its server answers with (mlflow/exceptions.py).
@@ -48,4 +49,15 @@ export function mlflowCodeFor(e: SafeError): MlflowErrorCode {
     default:
       return e.status >= 500 ? "INTERNAL_ERROR" : "INVALID_PARAMETER_VALUE";
   }
+}
+
+/** Validates MLflow request input with zod, answering in MLflow's words ("Missing value for required parameter 'x'."). */
+export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const field = issue.path.join(".") || "request";
+    throw invalid(issue.code === "invalid_type" && issue.input === undefined ? `Missing value for required parameter '${field}'.` : `Invalid value for parameter '${field}': ${issue.message}.`);
+  }
+  return r.data;
 }

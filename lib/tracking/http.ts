@@ -8,7 +8,7 @@ import { registryRoutes } from "@/lib/models/mlflow-registry";
 import { listProjectsForActor } from "@/lib/projects/queries";
 import { listRunArtifacts } from "./artifacts";
 import { authenticate, mlflowErrorResponse } from "./respond";
-import { MlflowError, invalid, notFound } from "./errors";
+import { MlflowError, invalid, notFound, parse } from "./errors";
 import {
   HISTORY_PAGE_MAX,
   experimentToMlflow,
@@ -114,16 +114,6 @@ async function readJson(request: Request, maxBytes: number): Promise<Record<stri
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new MlflowError("BAD_REQUEST", "The request body must be a JSON object.");
   return body as Record<string, unknown>;
-}
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const r = schema.safeParse(input);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const field = issue.path.join(".") || "request";
-    throw invalid(issue.code === "invalid_type" && issue.input === undefined ? `Missing value for required parameter '${field}'.` : `Invalid value for parameter '${field}': ${issue.message}.`);
-  }
-  return r.data;
 }
 
 // ---- authorization helpers ----------------------------------------------------------------------

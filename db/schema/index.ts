@@ -2,6 +2,7 @@ export * from "./audit";
 export * from "./clusters";
 export * from "./datasets";
 export * from "./models";
+export * from "./monitoring";
 export * from "./projects";
 export * from "./tokens";
 export * from "./tracking";

@@ -43,3 +43,16 @@ export function generateAgentToken(): { token: string; hash: string; displayPref
 export function looksLikeAgentToken(token: string): boolean {
   return agentPattern.test(token);
 }
+
+// Model-scoped ingest tokens: "ferryingest_" + 43 base64url characters; send prediction batches for one model only.
+const INGEST_PREFIX = "ferryingest_";
+const ingestPattern = /^ferryingest_[A-Za-z0-9_-]{43}$/;
+
+export function generateIngestToken(): { token: string; hash: string; displayPrefix: string } {
+  const token = INGEST_PREFIX + crypto.randomBytes(32).toString("base64url");
+  return { token, hash: hashApiToken(token), displayPrefix: token.slice(0, INGEST_PREFIX.length + 6) };
+}
+
+export function looksLikeIngestToken(token: string): boolean {
+  return ingestPattern.test(token);
+}

@@ -27,6 +27,9 @@ const v1Routes: { pattern: string; load: () => Promise<unknown> }[] = [
   { pattern: "projects/[slug]/models/[name]/promotions/[id]/reject", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/promotions/[id]/reject/route") },
   { pattern: "projects/[slug]/models/[name]/promotions/[id]/override", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/promotions/[id]/override/route") },
   { pattern: "projects/[slug]/models/[name]/promotions/[id]/withdraw", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/promotions/[id]/withdraw/route") },
+  { pattern: "projects/[slug]/models/[name]/ingest-tokens", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/ingest-tokens/route") },
+  { pattern: "monitoring/[project]/[model]/batches", load: () => import("@/app/api/v1/monitoring/[project]/[model]/batches/route") },
+  { pattern: "monitoring/[project]/[model]/labels", load: () => import("@/app/api/v1/monitoring/[project]/[model]/labels/route") },
 ];
 
 /** The v1 route whose pattern the (decoded) segments match, with the params Next would pass. */

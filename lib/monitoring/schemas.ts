@@ -1,0 +1,61 @@
+import { z } from "zod";
+
+// The ingest API's input (issue 7): a batch of production predictions, up to 10,000 rows.
+
+export const MAX_BATCH_ROWS = 10_000;
+/** Decompressed body size cap: 10,000 rows of ~100 features fit easily. */
+export const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
+const featureValue = z.union([z.number().refine(Number.isFinite, "must be a finite number"), z.string().max(1000), z.boolean(), z.null()], {
+  error: "must be a number, a string, a boolean or null",
+});
+
+const timestamp = z.union([z.iso.datetime({ offset: true }), z.number().int().min(0).max(253402300799999)], {
+  error: "must be an ISO 8601 time with an offset (2026-11-26T10:00:00Z) or epoch milliseconds",
+});
+
+export const predictionRowSchema = z.strictObject(
+  {
+    id: z
+      .string({ error: "must be a string" })
+      .min(1, "must not be empty")
+      .max(200, "must be at most 200 characters")
+      .optional(),
+    timestamp: timestamp.optional(),
+    features: z.record(z.string().min(1).max(200), featureValue, { error: "must be an object of feature name → value" }).refine(
+      (f) => Object.keys(f).length <= 500,
+      "has more than 500 features",
+    ),
+    prediction: z.union([z.string().min(1).max(200), z.number().refine(Number.isFinite), z.boolean()], { error: "must be a string, a number or a boolean" }),
+    score: z.number({ error: "must be a number" }).refine(Number.isFinite, "must be a finite number").optional(),
+    label: z.union([z.string().min(1).max(200), z.number().refine(Number.isFinite), z.boolean()], { error: "must be a string, a number or a boolean" }).optional(),
+  },
+  { error: (issue) => (issue.code === "unrecognized_keys" ? `has unknown fields: ${issue.keys.join(", ")}` : "must be an object") },
+);
+export type PredictionRow = z.infer<typeof predictionRowSchema>;
+
+export const batchIdSchema = z
+  .string({ error: "batchId must be a string" })
+  .min(1, "batchId must not be empty")
+  .max(200, "batchId must be at most 200 characters");
+
+export const labelsSchema = z.strictObject({
+  labels: z
+    .array(
+      z.strictObject({
+        id: z.string().min(1).max(200),
+        label: z.union([z.string().min(1).max(200), z.number().refine(Number.isFinite), z.boolean()]),
+      }),
+    )
+    .min(1, "send at least one label")
+    .max(MAX_BATCH_ROWS, `send at most ${MAX_BATCH_ROWS} labels at once`),
+});
+
+export const createIngestTokenSchema = z.object({
+  name: z.string().trim().min(1, "Name the token (e.g. the serving deployment).").max(100, "At most 100 characters."),
+});
+
+/** Labels and predictions are compared as strings ("1" and 1 are the same class). */
+export function asClass(v: string | number | boolean): string {
+  return String(v);
+}

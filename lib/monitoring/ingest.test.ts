@@ -75,7 +75,7 @@ describe(`monitoring ingest API over HTTP on ${testDbKind}`, () => {
     request.sessionId = null;
     artifacts = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-ingest-"));
     setArtifactRootForTests(artifacts);
-    for (const who of ["mlEngineer", "ops", "dataScientist", "manager"] as const) {
+    for (const who of ["mlEngineer", "ops", "dataScientist", "manager", "outsider"] as const) {
       const { token, hash, displayPrefix } = generateApiToken();
       await t.db.insert(apiTokens).values({ userId: org.users[who].id, name: "test", tokenHash: hash, prefix: displayPrefix });
       tokens[who] = token;
@@ -123,9 +123,17 @@ describe(`monitoring ingest API over HTTP on ${testDbKind}`, () => {
     expect(bad.status).toBe(400);
   });
 
+  // calm-1 is sent for 08:00, shifted-1 for 09:00, everything else for 10:00 (UTC, 26 Nov 2026).
+  const hourOf = (batchId: string) => (batchId === "calm-1" ? "08" : batchId === "shifted-1" ? "09" : "10");
   const batchOf = (batchId: string, data: ReturnType<typeof rows>, prefix = batchId) => ({
     batchId,
-    rows: data.map((r, i) => ({ id: `${prefix}-${i}`, timestamp: "2026-11-26T10:00:00Z", features: { age: r.age, plan: r.plan }, prediction: r.age > 50, score: r.age / 100 })),
+    rows: data.map((r, i) => ({
+      id: `${prefix}-${i}`,
+      timestamp: `2026-11-26T${hourOf(batchId)}:${String(i % 60).padStart(2, "0")}:00Z`,
+      features: { age: r.age, plan: r.plan },
+      prediction: r.age > 50,
+      score: r.age / 100,
+    })),
   });
 
   it("a batch like the training data does not drift; a shifted one does, per feature and for the prediction", async () => {
@@ -223,5 +231,54 @@ describe(`monitoring ingest API over HTTP on ${testDbKind}`, () => {
     expect(await t.db.select().from(predictions).where(eq(predictions.predictionId, "calm-1-2"))).toEqual(before);
     const other = await api(otherModelToken, "POST", `/api/v1/monitoring/${org.project.slug}/${modelName}/labels`, { labels: [{ id: "calm-1-3", label: true }] });
     expect(other.status).toBe(403);
+  });
+
+  describe("read API", () => {
+    const read = (who: string, kind: "drift" | "performance", query: string) =>
+      api(tokens[who] ?? null, "GET", `/api/v1/monitoring/${org.project.slug}/${modelName}/${kind}?${query}`);
+    const day = "from=2026-11-26T00:00:00Z&to=2026-11-27T00:00:00Z";
+
+    it("drift per batch and per hour: the shifted hour drifts, the calm one does not", async () => {
+      const batch = await read("manager", "drift", `${day}&window=batch`);
+      expect(batch.status).toBe(200);
+      const byStart = (ws: { start: string }[], hour: string) => ws.find((w) => w.start === `2026-11-26T${hour}:00:00.000Z`);
+      expect(byStart(batch.body.windows, "08")).toMatchObject({ rows: 500, drifted: false });
+      expect(byStart(batch.body.windows, "09")).toMatchObject({ rows: 500, drifted: true });
+      const hour = await read("manager", "drift", `${day}&window=hour`);
+      expect(hour.status).toBe(200);
+      expect(hour.body.windows).toHaveLength(24);
+      const calm = byStart(hour.body.windows, "08") as unknown as { rows: number; drifted: boolean; driftShare: number; features: { name: string }[] };
+      const shifted = byStart(hour.body.windows, "09") as unknown as typeof calm;
+      expect(calm).toMatchObject({ rows: 500, drifted: false });
+      expect(shifted).toMatchObject({ rows: 500, drifted: true });
+      expect(shifted.features.find((f) => f.name === "age")).toMatchObject({ method: "ks", drifted: true, threshold: 0.05 });
+      expect(Object.keys(shifted.features[0]!).sort()).toEqual(["drifted", "method", "name", "pValue", "psi", "score", "threshold"]);
+      expect(byStart(hour.body.windows, "03")).toMatchObject({ rows: 0, driftShare: null, drifted: false, features: [] });
+      const days = await read("manager", "drift", `from=2026-11-20T00:00:00Z&to=2026-11-27T00:00:00Z&window=day`);
+      expect(days.body.windows).toHaveLength(7);
+      expect(days.body.windows.at(-1)).toMatchObject({ rows: 500 + 500 + 50 });
+    });
+
+    it("performance per hour from late labels, with accuracy, precision, recall and F1", async () => {
+      const res = await read("manager", "performance", `${day}&window=hour`);
+      expect(res.status).toBe(200);
+      const calm = (res.body.windows as { start: string }[]).find((w) => w.start === "2026-11-26T08:00:00.000Z");
+      // Labels were attached to calm-1-0 (true) and calm-1-1 (false); predictions were age > 50.
+      const data = rows(500, 7).slice(0, 2);
+      const predicted = data.map((r) => String(r.age > 50));
+      const actual = ["true", "false"];
+      const correct = predicted.filter((p, i) => p === actual[i]).length;
+      expect(calm).toMatchObject({ rows: 500, labelled: 2, accuracy: correct / 2 });
+      const empty = (res.body.windows as { start: string }[]).find((w) => w.start === "2026-11-26T03:00:00.000Z");
+      expect(empty).toEqual({ start: "2026-11-26T03:00:00.000Z", end: "2026-11-26T04:00:00.000Z", rows: 0, labelled: 0, accuracy: null, precision: null, recall: null, f1: null });
+    });
+
+    it("refuses bad queries and people outside the project", async () => {
+      expect((await read("manager", "drift", "window=week")).status).toBe(400);
+      expect((await read("manager", "drift", "from=2026-11-27T00:00:00Z&to=2026-11-26T00:00:00Z")).body.error).toContain("from must be before to");
+      expect((await read("manager", "drift", "from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&window=hour")).body.error).toContain("ask for at most 1000");
+      expect((await read("outsider", "drift", day)).status).toBe(403);
+      expect((await read("nobody", "performance", day)).status).toBe(401);
+    });
   });
 });

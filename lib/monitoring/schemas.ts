@@ -59,3 +59,21 @@ export const createIngestTokenSchema = z.object({
 export function asClass(v: string | number | boolean): string {
   return String(v);
 }
+
+const instant = z.iso.datetime({ offset: true, error: "must be an ISO 8601 time with an offset, e.g. 2026-11-26T00:00:00Z" });
+
+/** `?from=&to=&window=hour|day|batch` of the drift and performance reads. */
+export const windowQuerySchema = z
+  .object({
+    from: instant.optional(),
+    to: instant.optional(),
+    window: z.enum(["hour", "day", "batch"], { error: "window must be hour, day or batch" }).default("day"),
+  })
+  .transform((q) => {
+    const to = q.to ? new Date(q.to) : new Date();
+    const span = q.window === "hour" ? 2 * 86_400_000 : 7 * 86_400_000;
+    const from = q.from ? new Date(q.from) : new Date(to.getTime() - span);
+    return { window: q.window, from, to };
+  })
+  .refine((q) => q.from < q.to, { message: "from must be before to", path: ["from"] })
+  .refine((q) => q.from.getUTCFullYear() >= 1 && q.to.getUTCFullYear() <= 9999, { message: "use times between the years 1 and 9999", path: ["from"] });

@@ -10,7 +10,7 @@ import { generateIngestToken } from "@/lib/auth/tokens";
 import { getCurrentDeployment, getRunDataset } from "@/lib/models/facts";
 import type { ModelRef } from "@/lib/models/service";
 import { datasetDrift, type DatasetDrift, type DriftValue } from "./drift";
-import { getReference, normalizeBoolean } from "./reference";
+import { getReference, normalizeBoolean, type Reference } from "./reference";
 import { MAX_BATCH_ROWS, asClass, batchIdSchema, labelsSchema, predictionRowSchema, type PredictionRow } from "./schemas";
 
 // Production monitoring: ingest tokens, prediction batches (validated whole, written whole or not
@@ -80,7 +80,7 @@ export interface IngestResult {
   drift: { driftShare: number; drifted: boolean; reference: string } | null;
 }
 
-interface MonitoringTarget {
+export interface MonitoringTarget {
   modelVersionId: string | null;
   referenceDatasetVersionId: string | null;
   /** The training data's target column: the reference of prediction drift. */
@@ -90,7 +90,7 @@ interface MonitoringTarget {
 type DatasetDriftMethod = "ks" | "chisquare" | "z" | "wasserstein" | "jensenshannon" | "psi";
 
 /** What a batch is compared with: the model's chosen reference, else the production version's training data. */
-async function monitoringTarget(db: Db, modelId: string): Promise<MonitoringTarget> {
+export async function monitoringTarget(db: Db, modelId: string): Promise<MonitoringTarget> {
   const [config] = await db.select().from(modelMonitoringConfigs).where(eq(modelMonitoringConfigs.modelId, modelId));
   const production = await getCurrentDeployment(db, modelId, "production");
   let referenceDatasetVersionId = config?.referenceDatasetVersionId ?? null;
@@ -187,7 +187,7 @@ async function findExisting(db: Db, modelId: string, ids: string[]): Promise<num
 }
 
 /** Features named in the reference, plus the prediction against the training target. */
-function computeDrift(reference: NonNullable<Awaited<ReturnType<typeof getReference>>>, rows: PredictionRow[], target: MonitoringTarget): DatasetDrift {
+export function computeDrift(reference: Reference, rows: Pick<PredictionRow, "features" | "prediction">[], target: MonitoringTarget): DatasetDrift {
   const current: Record<string, DriftValue[]> = {};
   const features = Object.keys(reference.columns).filter((n) => n !== target.target && rows.some((r) => n in r.features));
   for (const name of features) {

@@ -30,6 +30,8 @@ const v1Routes: { pattern: string; load: () => Promise<unknown> }[] = [
   { pattern: "projects/[slug]/models/[name]/ingest-tokens", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/ingest-tokens/route") },
   { pattern: "monitoring/[project]/[model]/batches", load: () => import("@/app/api/v1/monitoring/[project]/[model]/batches/route") },
   { pattern: "monitoring/[project]/[model]/labels", load: () => import("@/app/api/v1/monitoring/[project]/[model]/labels/route") },
+  { pattern: "monitoring/[project]/[model]/drift", load: () => import("@/app/api/v1/monitoring/[project]/[model]/drift/route") },
+  { pattern: "monitoring/[project]/[model]/performance", load: () => import("@/app/api/v1/monitoring/[project]/[model]/performance/route") },
 ];
 
 /** The v1 route whose pattern the (decoded) segments match, with the params Next would pass. */

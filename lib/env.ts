@@ -38,6 +38,8 @@ const envSchema = z.object({
     .transform((v) => v !== "0" && v !== "false"),
   // GPUs the local agent declares when nvidia-smi is absent, e.g. "h100:4" (see the agent's --gpus).
   FERRY_LOCAL_AGENT_GPUS: z.string().optional(),
+  // Webhook hosts (or host:port) alerts may reach although they resolve to private, loopback or link-local addresses.
+  FERRY_WEBHOOK_ALLOW: z.string().default(""),
 });
 
 export type Env = z.infer<typeof envSchema>;

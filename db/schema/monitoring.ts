@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   boolean,
   doublePrecision,
@@ -5,10 +6,12 @@ import {
   index,
   integer,
   jsonb,
+  pgEnum,
   pgTable,
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 import { datasetVersions } from "./datasets";
@@ -52,6 +55,8 @@ export const modelMonitoringConfigs = pgTable("model_monitoring_configs", {
     .references(() => registeredModels.id, { onDelete: "cascade" }),
   referenceDatasetVersionId: uuid("reference_dataset_version_id").references(() => datasetVersions.id, { onDelete: "set null" }),
   columns: jsonb("columns").$type<Record<string, ColumnMonitoringConfig>>().notNull().default({}),
+  /** Optional: alerts are POSTed here as JSON (checked against private, loopback and link-local ranges). */
+  webhookUrl: text("webhook_url"),
   updatedBy: uuid("updated_by").references(() => users.id, { onDelete: "set null" }),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
@@ -122,4 +127,58 @@ export const batchDrift = pgTable(
     computedAt: timestamp("computed_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("batch_drift_model_idx").on(t.modelId, t.computedAt)],
+);
+
+export const alertKindEnum = pgEnum("alert_kind", ["drift", "performance"]);
+export const alertStatusEnum = pgEnum("alert_status", ["open", "acknowledged", "resolved"]);
+
+/**
+ * A threshold crossed in production: open → acknowledged → resolved. At most one unresolved alert
+ * per model and kind; later crossings update it (`last_seen_at`, `occurrences`) instead of piling up.
+ */
+export const monitoringAlerts = pgTable(
+  "monitoring_alerts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    modelId: uuid("model_id").notNull(),
+    kind: alertKindEnum("kind").notNull(),
+    status: alertStatusEnum("status").notNull().default("open"),
+    summary: text("summary").notNull(),
+    detail: jsonb("detail").$type<Record<string, unknown>>().notNull(),
+    occurrences: integer("occurrences").notNull().default(1),
+    openedAt: timestamp("opened_at", { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
+    acknowledgedBy: uuid("acknowledged_by").references(() => users.id, { onDelete: "set null" }),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    /** Null with resolved_at set: resolved by itself (the next data was within the threshold). */
+    resolvedBy: uuid("resolved_by").references(() => users.id, { onDelete: "set null" }),
+    resolution: text("resolution"),
+  },
+  (t) => [
+    foreignKey({ columns: [t.projectId, t.modelId], foreignColumns: [registeredModels.projectId, registeredModels.id], name: "monitoring_alerts_model_fk" }).onDelete("cascade"),
+    uniqueIndex("monitoring_alerts_one_unresolved").on(t.modelId, t.kind).where(sql`${t.status} <> 'resolved'`),
+    index("monitoring_alerts_project_status_idx").on(t.projectId, t.status, t.openedAt),
+  ],
+);
+
+/** Each attempt to deliver an alert to the model's webhook. */
+export const alertDeliveries = pgTable(
+  "alert_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    alertId: uuid("alert_id")
+      .notNull()
+      .references(() => monitoringAlerts.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    url: text("url").notNull(),
+    attempt: integer("attempt").notNull(),
+    status: integer("status"),
+    error: text("error"),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("alert_deliveries_alert_idx").on(t.alertId, t.at)],
 );

@@ -5,10 +5,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import http from "node:http";
 import zlib from "node:zlib";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { apiTokens, batchDrift, predictionBatches, predictions } from "@/db/schema";
+import { alertDeliveries, apiTokens, batchDrift, predictionBatches, predictions } from "@/db/schema";
 import { createFixtureOrg, createTestDatabase, testDbKind, type TestDatabase } from "@/db/testing";
 import { request } from "@/lib/actions/testing";
 import { setArtifactRootForTests } from "@/lib/artifacts/store";
@@ -25,7 +26,8 @@ const { startTrackingServer } = await import("@/lib/tracking/testing-server");
 const { createRun, logBatch, logInputs, requireRun, updateRun, datasetVersionUri } = await import("@/lib/tracking/service");
 const { writeRunArtifact } = await import("@/lib/tracking/artifact-files");
 const { createDataset, registerUpload } = await import("@/lib/datasets/service");
-const { createRegisteredModel, createModelVersion, requestPromotion, approvePromotion } = await import("@/lib/models/service");
+const { createRegisteredModel, createModelVersion, requestPromotion, approvePromotion, setGateRules, findModelByName } = await import("@/lib/models/service");
+const { setWebhookAllowForTests, setRetryDelaysForTests, settleDeliveries } = await import("./alerts");
 
 const TABLES = ["prediction_batches", "predictions", "batch_drift"];
 
@@ -93,10 +95,12 @@ describe(`monitoring ingest API over HTTP on ${testDbKind}`, () => {
     await logInputs(t.db, run, [{ tags: [{ key: "mlflow.data.context", value: "training" }], dataset: { name: "subscribers", digest: "x", source_type: "ferry", source: datasetVersionUri(org.project.slug, "subscribers", 1) } }]);
     await writeRunArtifact(run, ["model", "model.json"], "{}");
     await updateRun(t.db, run, { status: "FINISHED" });
-    const model = await createRegisteredModel(t.db, ds, org.project, { name: modelName });
-    await createModelVersion(t.db, ds, model, { source: `runs:/${id}/model` });
-    const req = await requestPromotion(t.db, ds, model, { version: 1, environment: "production", justification: "first" });
-    await approvePromotion(t.db, ops, model, req.id, "ok to ship");
+    for (const name of [modelName, `${modelName}-alerts`]) {
+      const model = await createRegisteredModel(t.db, ds, org.project, { name });
+      await createModelVersion(t.db, ds, model, { source: `runs:/${id}/model` });
+      const req = await requestPromotion(t.db, ds, model, { version: 1, environment: "production", justification: "first" });
+      await approvePromotion(t.db, ops, model, req.id, "ok to ship");
+    }
     await createRegisteredModel(t.db, ds, org.project, { name: `${modelName}-other` });
     server = await startTrackingServer();
   });
@@ -279,6 +283,101 @@ describe(`monitoring ingest API over HTTP on ${testDbKind}`, () => {
       expect((await read("manager", "drift", "from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&window=hour")).body.error).toContain("ask for at most 1000");
       expect((await read("outsider", "drift", day)).status).toBe(403);
       expect((await read("nobody", "performance", day)).status).toBe(401);
+    });
+  });
+
+  describe("alerts", () => {
+    const alertsModel = `${modelName}-alerts`;
+    let token: string;
+    let hook: http.Server;
+    let hookUrl: string;
+    const received: { event: string; alert: { kind: string; status: string } }[] = [];
+    let failNext = 0;
+
+    beforeAll(async () => {
+      const created = await api(tokens.ops!, "POST", `/api/v1/projects/${org.project.slug}/models/${alertsModel}/ingest-tokens`, { name: "alerts" });
+      token = created.body.token;
+      hook = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (c) => (body += c));
+        req.on("end", () => {
+          if (failNext > 0) {
+            failNext--;
+            res.writeHead(503).end();
+            return;
+          }
+          received.push(JSON.parse(body));
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
+      const port = (hook.address() as { port: number }).port;
+      hookUrl = `http://127.0.0.1:${port}/ferry`;
+      setRetryDelaysForTests([10, 20, 40]);
+    });
+    afterAll(async () => {
+      await settleDeliveries();
+      setWebhookAllowForTests(null);
+      setRetryDelaysForTests(null);
+      await new Promise((r) => hook?.close(r));
+    });
+
+    const webhook = (who: string, url: string | null) => api(tokens[who]!, "PUT", `/api/v1/projects/${org.project.slug}/models/${alertsModel}/webhook`, { url });
+    const alerts = async () => (await api(tokens.manager!, "GET", `/api/v1/projects/${org.project.slug}/models/${alertsModel}/alerts`)).body.alerts as { id: string; kind: string; status: string; occurrences: number; summary: string }[];
+
+    it("a webhook to a loopback, private or link-local address is refused unless allow-listed", async () => {
+      for (const url of [hookUrl, "http://10.0.0.8/hook", "http://169.254.169.254/latest/meta-data", "http://[::1]/x"]) {
+        const res = await webhook("ops", url);
+        expect(res.status, url).toBe(400);
+        expect(res.body.error).toMatch(/private, loopback or link-local/);
+      }
+      expect((await webhook("dataScientist", "https://hooks.example.com/x")).status).toBe(403);
+      setWebhookAllowForTests([new URL(hookUrl).host]);
+      expect((await webhook("ops", hookUrl)).status).toBe(200);
+    });
+
+    it("a drifted batch opens the drift alert (webhook retried after a 503), a second refreshes it, a calm batch resolves it", async () => {
+      failNext = 1;
+      const first = await batches(token, batchOf("a-shift-1", rows(300, 21, 25), "a1"), alertsModel);
+      expect(first.body.drift.drifted).toBe(true);
+      await settleDeliveries();
+      let list = await alerts();
+      expect(list).toHaveLength(1);
+      expect(list[0]).toMatchObject({ kind: "drift", status: "open", occurrences: 1 });
+      expect(received.map((r) => [r.event, r.alert.kind, r.alert.status])).toEqual([["alert.opened", "drift", "open"]]);
+      const attempts = await t.db.select().from(alertDeliveries).where(eq(alertDeliveries.alertId, list[0]!.id));
+      expect(attempts.map((a) => a.status).sort()).toEqual([204, 503]);
+      await batches(token, batchOf("a-shift-2", rows(300, 22, 25), "a2"), alertsModel);
+      list = await alerts();
+      expect(list).toMatchObject([{ status: "open", occurrences: 2 }]);
+      // Acknowledged by ops, still unresolved; then a calm batch resolves it by itself.
+      const ack = await api(tokens.ops!, "POST", `/api/v1/projects/${org.project.slug}/models/${alertsModel}/alerts/${list[0]!.id}/acknowledge`, {});
+      expect(ack.body).toEqual({ id: list[0]!.id, status: "acknowledged" });
+      expect((await api(tokens.manager!, "POST", `/api/v1/projects/${org.project.slug}/models/${alertsModel}/alerts/${list[0]!.id}/resolve`, {})).status).toBe(403);
+      const calm = await batches(token, batchOf("a-calm-1", rows(300, 23), "a3"), alertsModel);
+      expect(calm.body.drift.drifted).toBe(false);
+      await settleDeliveries();
+      list = await alerts();
+      expect(list).toMatchObject([{ status: "resolved" }]);
+      expect(received.map((r) => r.event)).toEqual(["alert.opened", "alert.resolved"]);
+      // A new crossing opens a new alert.
+      await batches(token, batchOf("a-shift-3", rows(300, 24, 25), "a4"), alertsModel);
+      await settleDeliveries();
+      expect((await alerts()).map((a) => a.status)).toEqual(["open", "resolved"]);
+    });
+
+    it("labelled performance below a gate minimum opens the performance alert", async () => {
+      await setGateRules(t.db, (await resolveActor(t.db, org.users.mlEngineer.claims)), (await findModelByName(t.db, alertsModel))!, [{ metric: "accuracy", minValue: 0.95, maxDrop: null }]);
+      const now = new Date();
+      const sent = rows(200, 25).map((r, i) => ({ id: `perf-${i}`, timestamp: now.toISOString(), features: { age: r.age, plan: r.plan }, prediction: r.age > 50 }));
+      await batches(token, { batchId: "perf", rows: sent }, alertsModel);
+      // Every label is the opposite of the prediction: accuracy 0.
+      const labels = sent.map((r) => ({ id: r.id, label: !r.prediction }));
+      const res = await api(token, "POST", `/api/v1/monitoring/${org.project.slug}/${alertsModel}/labels`, { labels });
+      expect(res.body).toEqual({ updated: 200 });
+      const perf = (await alerts()).find((a) => a.kind === "performance");
+      expect(perf).toMatchObject({ status: "open" });
+      expect(perf!.summary).toContain("accuracy 0.000 < 0.95");
     });
   });
 });

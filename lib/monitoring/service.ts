@@ -78,6 +78,8 @@ export interface IngestResult {
   /** The batch id was seen before: nothing changed. */
   duplicate: boolean;
   drift: { driftShare: number; drifted: boolean; reference: string } | null;
+  /** The whole drift result (for alerts); not sent to clients. */
+  driftResult?: DatasetDrift;
 }
 
 export interface MonitoringTarget {
@@ -162,6 +164,7 @@ export async function ingestBatch(db: Db, auth: IngestAuth, body: unknown, now =
         rows: rows.length,
         duplicate: false,
         drift: drift && reference ? { driftShare: drift.driftShare, drifted: drift.drifted, reference: reference.label } : null,
+        driftResult: drift ?? undefined,
       };
     });
   } catch (e) {

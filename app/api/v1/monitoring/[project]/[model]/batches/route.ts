@@ -4,7 +4,7 @@ import { errorResponse } from "@/lib/api/respond";
 import { authorizeIngest } from "@/lib/auth/ingest";
 import { readJsonBody } from "@/lib/monitoring/http";
 import { MAX_BATCH_BYTES } from "@/lib/monitoring/schemas";
-import { ingestBatch } from "@/lib/monitoring/service";
+import { ingestWithAlerts } from "@/lib/monitoring/alerts";
 
 type Params = { params: Promise<{ project: string; model: string }> };
 
@@ -17,7 +17,7 @@ export async function POST(request: Request, { params }: Params) {
   try {
     const db = await getDb();
     const auth = await authorizeIngest(db, request, await params);
-    const result = await ingestBatch(db, auth, await readJsonBody(request, MAX_BATCH_BYTES));
+    const { driftResult: _full, ...result } = await ingestWithAlerts(db, auth, await readJsonBody(request, MAX_BATCH_BYTES));
     return NextResponse.json(result, { status: result.duplicate ? 200 : 201 });
   } catch (e) {
     return errorResponse(e);

@@ -4,7 +4,7 @@ import { errorResponse } from "@/lib/api/respond";
 import { authorizeIngest } from "@/lib/auth/ingest";
 import { readJsonBody } from "@/lib/monitoring/http";
 import { MAX_BATCH_BYTES } from "@/lib/monitoring/schemas";
-import { attachLabels } from "@/lib/monitoring/service";
+import { labelWithAlerts } from "@/lib/monitoring/alerts";
 
 type Params = { params: Promise<{ project: string; model: string }> };
 
@@ -14,7 +14,7 @@ export async function POST(request: Request, { params }: Params) {
   try {
     const db = await getDb();
     const auth = await authorizeIngest(db, request, await params);
-    return NextResponse.json(await attachLabels(db, auth, await readJsonBody(request, MAX_BATCH_BYTES)));
+    return NextResponse.json(await labelWithAlerts(db, auth, await readJsonBody(request, MAX_BATCH_BYTES)));
   } catch (e) {
     return errorResponse(e);
   }

@@ -1,5 +1,7 @@
 // A production Ferry server for benches: `next start` on a free port, a fresh data dir, the demo
-// organisation; PGlite, or PostgreSQL with BENCH_DATABASE_URL. Builds first when there is no build.
+// organisation; PGlite, or PostgreSQL with BENCH_DATABASE_URL. Builds first when there is no build
+// or when a source the build is made from changed after it (a stale build would bench old code, or
+// answer 404 for a new route).
 import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -58,9 +60,34 @@ function rssOf(pid: number): number {
   return Math.round(kb / 1024);
 }
 
+const BUILD_INPUTS = ["app", "components", "db", "lib", "public", "instrumentation.ts", "next.config.ts", "package-lock.json", "tsconfig.json"];
+
+/** A source file newer than `since` (ms), if any; tests and benches are not in the build. */
+function changedSince(since: number): string | null {
+  const walk = (p: string): string | null => {
+    const stat = fs.statSync(p, { throwIfNoEntry: false });
+    if (!stat) return null;
+    if (!stat.isDirectory()) return stat.mtimeMs > since && !/\.test\.tsx?$/.test(p) ? p : null;
+    if (p === path.join("lib", "bench")) return null;
+    for (const entry of fs.readdirSync(p)) {
+      const hit = walk(path.join(p, entry));
+      if (hit) return hit;
+    }
+    return null;
+  };
+  for (const input of BUILD_INPUTS) {
+    const hit = walk(input);
+    if (hit) return hit;
+  }
+  return null;
+}
+
 export async function startBenchServer(): Promise<BenchServer> {
-  if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
-    console.error("[bench] no production build: running next build…");
+  const buildId = path.join(process.cwd(), ".next", "BUILD_ID");
+  const built = fs.statSync(buildId, { throwIfNoEntry: false })?.mtimeMs;
+  const changed = built === undefined ? null : changedSince(built);
+  if (built === undefined || changed) {
+    console.error(built === undefined ? "[bench] no production build: running next build…" : `[bench] ${changed} changed after the build: running next build…`);
     const b = spawnSync("npx", ["next", "build"], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
     if (b.status !== 0) throw new Error("next build failed");
   }

@@ -123,7 +123,14 @@ export function Sidebar({
                           active ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100",
                         )}
                       >
-                        <span className="block truncate font-medium">{p.name}</span>
+                        <span className="flex items-center justify-between gap-2">
+                          <span className="truncate font-medium">{p.name}</span>
+                          {(live.alerts?.[p.slug] ?? 0) > 0 && (
+                            <span className="shrink-0 rounded-full bg-red-600 px-1.5 text-xs font-semibold text-white" aria-label={`${live.alerts![p.slug]} open monitoring alert${live.alerts![p.slug] === 1 ? "" : "s"}`}>
+                              {live.alerts![p.slug]}
+                            </span>
+                          )}
+                        </span>
                         {p.personaLabel && <span className="block text-xs text-slate-500">{p.personaLabel}</span>}
                       </Link>
                     </li>
@@ -202,9 +209,9 @@ function useLiveApprovals(rendered: ApprovalCounts, pathname: string): ApprovalC
   });
   // A new server render (after an action revalidated the layout) is the freshest answer.
   useEffect(() => {
-    client.setQueryData(key, { toDecide: rendered.toDecide, decisions: rendered.decisions });
+    client.setQueryData(key, { toDecide: rendered.toDecide, decisions: rendered.decisions, alerts: rendered.alerts });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the key is constant; the counts are the dependency
-  }, [client, rendered.toDecide, rendered.decisions]);
+  }, [client, rendered.toDecide, rendered.decisions, JSON.stringify(rendered.alerts ?? {})]);
   useEffect(() => {
     void client.invalidateQueries({ queryKey: key, exact: true });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- refetch on navigation only

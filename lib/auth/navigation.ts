@@ -34,6 +34,8 @@ export interface ApprovalCounts {
   toDecide: number;
   /** Decisions on the viewer's own requests they have not seen yet. */
   decisions: number;
+  /** Unresolved monitoring alerts per project slug (projects the viewer can read). */
+  alerts?: Record<string, number>;
 }
 
 /** What the Approvals badge says to a screen reader, e.g. "3 awaiting your decision, 1 new decision". */

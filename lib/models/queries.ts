@@ -472,6 +472,8 @@ export interface NotificationCounts {
   toDecide: number;
   /** Decisions on the actor's requests they have not seen yet. */
   decisions: number;
+  /** Unresolved monitoring alerts per project slug, in projects the actor can read. */
+  alerts: Record<string, number>;
 }
 
 export async function getNotificationCounts(db: Db, actor: Pick<Actor, "id" | "isAdmin">): Promise<NotificationCounts> {
@@ -486,5 +488,12 @@ export async function getNotificationCounts(db: Db, actor: Pick<Actor, "id" | "i
           (select count(*)::int from promotion_requests r
             where r.requested_by = ${actor.id} and r.status in ('approved', 'rejected', 'void') and r.requester_seen_at is null) as decisions`,
   );
-  return { toDecide: Number(row?.to_decide ?? 0), decisions: Number(row?.decisions ?? 0) };
+  const alerts = await queryRows<{ slug: string; n: number }>(
+    db,
+    sql`select p.slug, count(*)::int as n from monitoring_alerts a join projects p on p.id = a.project_id
+        where a.status <> 'resolved'
+          and (${actor.isAdmin} or exists (select 1 from memberships m where m.project_id = a.project_id and m.user_id = ${actor.id}))
+        group by p.slug`,
+  );
+  return { toDecide: Number(row?.to_decide ?? 0), decisions: Number(row?.decisions ?? 0), alerts: Object.fromEntries(alerts.map((a) => [a.slug, Number(a.n)])) };
 }

@@ -345,6 +345,10 @@ describe(`monitoring ingest API over HTTP on ${testDbKind}`, () => {
       expect(list).toHaveLength(1);
       expect(list[0]).toMatchObject({ kind: "drift", status: "open", occurrences: 1 });
       expect(received.map((r) => [r.event, r.alert.kind, r.alert.status])).toEqual([["alert.opened", "drift", "open"]]);
+      // The sidebar counts it for people of the project, not for others.
+      const { getNotificationCounts } = await import("@/lib/models/queries");
+      expect((await getNotificationCounts(t.db, { id: org.users.manager.id, isAdmin: false })).alerts[org.project.slug]).toBeGreaterThanOrEqual(1);
+      expect((await getNotificationCounts(t.db, { id: org.users.outsider.id, isAdmin: false })).alerts).toEqual({});
       const attempts = await t.db.select().from(alertDeliveries).where(eq(alertDeliveries.alertId, list[0]!.id));
       expect(attempts.map((a) => a.status).sort()).toEqual([204, 503]);
       await batches(token, batchOf("a-shift-2", rows(300, 22, 25), "a2"), alertsModel);

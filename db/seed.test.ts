@@ -5,10 +5,31 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setArtifactRootForTests } from "@/lib/artifacts/store";
 import { createTestDatabase, testDbKind, type TestDatabase } from "./testing";
 import { getEnvironmentHistory, getModelOverview, listModels } from "@/lib/models/queries";
-import { demoModel, demoProject, demoRuns, demoUsers, isEmpty, seedDemo, seedDemoRuns } from "./seed";
-import { datasetVersions, memberships, metricPoints, metricSeries, projects, registeredModels, runInputs, runParams, runTags, runs, users } from "./schema";
+import { trainDemoModel } from "@/lib/examples/traffic";
+import { getCurrentDeployment } from "@/lib/models/facts";
+import { demoModel, demoProject, demoRuns, demoTraffic, demoUsers, isEmpty, seedDemo, seedDemoRuns } from "./seed";
+import {
+  auditLog,
+  batchDrift,
+  datasetVersions,
+  memberships,
+  metricPoints,
+  metricSeries,
+  modelIngestTokens,
+  predictionBatches,
+  predictions,
+  projects,
+  registeredModels,
+  runInputs,
+  runParams,
+  runTags,
+  runs,
+  users,
+} from "./schema";
 import { and, asc, eq } from "drizzle-orm";
 import { signInWithPassword } from "@/lib/auth/service";
+
+const HOUR = 3_600_000;
 
 describe(`demo seed on ${testDbKind}`, () => {
   let t: TestDatabase;
@@ -41,6 +62,10 @@ describe(`demo seed on ${testDbKind}`, () => {
       "model_versions",
       "promotion_requests",
       "deployments",
+      "model_ingest_tokens",
+      "prediction_batches",
+      "batch_drift",
+      "predictions",
       "audit_log",
     ];
     const counts = await t.counts(...tables);
@@ -60,9 +85,17 @@ describe(`demo seed on ${testDbKind}`, () => {
       model_versions: 2,
       promotion_requests: 2,
       deployments: 2,
-      // + the model, 2 versions, 2 requests, 2 approvals, 2 deployments, the gates: 10.
-      audit_log: 24,
+      // Three days of hourly production batches, each with its drift; ~150 rows an hour, by time of day.
+      model_ingest_tokens: 1,
+      prediction_batches: 72,
+      batch_drift: 72,
+      predictions: expect.any(Number),
+      // + the model, 2 versions, 2 requests, 2 approvals, 2 deployments, the gates: 10; the ingest
+      // token: 1; the drift alert the drifting traffic opened: 1.
+      audit_log: 26,
     });
+    expect(counts.predictions).toBeGreaterThan(72 * 100);
+    expect(counts.predictions).toBeLessThan(72 * 200);
     expect(await seedDemo(t.db)).toEqual({ createdUsers: 0, createdProject: false });
     expect(await t.counts(...tables)).toEqual(counts);
   });
@@ -153,6 +186,66 @@ describe(`demo seed on ${testDbKind}`, () => {
       [1, "ops@ferry.dev", false],
     ]);
     expect(overview.gateRules.map((r) => r.metric)).toEqual(["f1", "recall", "roc_auc"]);
+  });
+
+  it("gives the demo model three days of production traffic: healthy, then drifting, with labels 6 h late", async () => {
+    const [model] = await t.db.select().from(registeredModels).where(eq(registeredModels.name, demoModel.name));
+    const batches = await t.db
+      .select({ firstAt: predictionBatches.firstAt, lastAt: predictionBatches.lastAt, rows: predictionBatches.rows, drifted: batchDrift.drifted, driftShare: batchDrift.driftShare })
+      .from(predictionBatches)
+      .innerJoin(batchDrift, eq(batchDrift.batchId, predictionBatches.id))
+      .where(eq(predictionBatches.modelId, model!.id))
+      .orderBy(asc(predictionBatches.firstAt));
+    const now = Date.now();
+    // The hour the seed ran in (not the test's: the clock may have passed an hour since).
+    const end = Math.floor(batches.at(-1)!.firstAt.getTime() / HOUR) * HOUR + HOUR;
+    const driftAt = end - (demoTraffic.hours - demoTraffic.driftAfterHours) * HOUR;
+    expect(batches).toHaveLength(72);
+    // One batch per hour, the last one in the last whole hour.
+    batches.forEach((b, i) => {
+      const hour = end - (72 - i) * HOUR;
+      expect(b.firstAt.getTime()).toBeGreaterThanOrEqual(hour);
+      expect(b.lastAt.getTime()).toBeLessThan(hour + HOUR);
+    });
+    const healthy = batches.filter((b) => b.firstAt.getTime() < driftAt);
+    expect(healthy).toHaveLength(48);
+    // Healthy: only the prediction drifts (a balanced model predicts more churners than the 11% it was trained on).
+    for (const b of healthy) expect(b).toMatchObject({ drifted: false });
+    // Drifted, once the ramp is over: fees, support tickets and country too — 4 of 7 columns.
+    for (const b of batches.slice(-21)) expect(b.drifted).toBe(true);
+
+    // Labels: known 6 h after the prediction, written when known; the last 6 hours have none yet.
+    const rows = await t.db.select({ at: predictions.at, prediction: predictions.prediction, label: predictions.label, labelledAt: predictions.labelledAt }).from(predictions);
+    for (const r of rows) {
+      const known = r.at.getTime() + demoTraffic.labelDelayHours * HOUR;
+      if (known <= now - 60_000) expect(r.label, r.at.toISOString()).not.toBeNull();
+      if (r.label !== null) {
+        expect(r.labelledAt!.getTime()).toBeGreaterThanOrEqual(known);
+        expect(r.labelledAt!.getTime()).toBeLessThanOrEqual(Math.max(known + HOUR, now));
+      } else expect(known).toBeGreaterThan(now - 120_000);
+    }
+    // Performance really drops once the population drifts: the model cannot see why people leave now.
+    const performance = (from: number, to: number) => {
+      const labelled = rows.filter((r) => r.label !== null && r.at.getTime() >= from && r.at.getTime() < to);
+      const tp = labelled.filter((r) => r.label === "true" && r.prediction === "true").length;
+      const positives = labelled.filter((r) => r.label === "true").length;
+      return { n: labelled.length, accuracy: labelled.filter((r) => r.label === r.prediction).length / labelled.length, recall: tp / positives };
+    };
+    const before = performance(0, driftAt);
+    const after = performance(driftAt + 3 * HOUR, now);
+    expect(before.n).toBeGreaterThan(5000);
+    expect(after.n).toBeGreaterThan(1000);
+    expect(after.accuracy).toBeLessThan(before.accuracy - 0.08);
+    expect(after.recall).toBeLessThan(before.recall - 0.05);
+
+    // Scored by the production version's own saved model — the one example:traffic retrains by default.
+    const production = await getCurrentDeployment(t.db, model!.id, "production");
+    const saved = JSON.parse(fs.readFileSync(path.join(artifacts, "runs", production!.runId, "model", "model.json"), "utf8"));
+    expect(saved).toEqual(await trainDemoModel());
+    const [audit] = await t.db.select().from(auditLog).where(eq(auditLog.action, "model.ingest_token.create"));
+    expect(audit!.summary).toContain("mle@ferry.dev");
+    const [token] = await t.db.select().from(modelIngestTokens);
+    expect(token).toMatchObject({ modelId: model!.id, revokedAt: null });
   });
 
   it("seeds no runs once the demo project has any, even one", async () => {

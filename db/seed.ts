@@ -1,15 +1,22 @@
-import { count, eq } from "drizzle-orm";
+import { readFile } from "node:fs/promises";
+import { and, count, eq } from "drizzle-orm";
 import type { Actor } from "@/lib/auth/authorize";
+import type { IngestAuth } from "@/lib/auth/ingest";
 import { hashPassword } from "@/lib/auth/password";
 import { mulberry32 } from "@/lib/datasets/sample";
 import { addRule, createDataset, registerUpload } from "@/lib/datasets/service";
+import { labelsKnown, parseSavedModel, trafficBatches } from "@/lib/examples/traffic";
 import { trainAndLog, type TrainOptions } from "@/lib/examples/train";
+import { getCurrentDeployment } from "@/lib/models/facts";
+import { ingestWithAlerts, labelWithAlerts } from "@/lib/monitoring/alerts";
+import { createIngestToken } from "@/lib/monitoring/service";
+import { confinedPath } from "@/lib/tracking/artifact-files";
 import { datasetVersionUri } from "@/lib/tracking/service";
 import { ServiceSink } from "@/lib/tracking/service-sink";
 import type { Db } from "./client";
 import { demoSubscribersCsv } from "./demo-data";
 import { approvePromotion, createModelVersion, createRegisteredModel, markDecisionsSeen, requestPromotion, setGateRules } from "@/lib/models/service";
-import { auditLog, datasets, memberships, projects, registeredModels, runs, users } from "./schema";
+import { auditLog, datasets, memberships, predictionBatches, projects, registeredModels, runs, users } from "./schema";
 
 export const DEMO_PASSWORD = "ferry-demo";
 
@@ -40,6 +47,7 @@ export async function seedDemo(db: Db): Promise<{ createdUsers: number; createdP
   await seedDemoDataset(db);
   await seedDemoRuns(db);
   await seedDemoModel(db);
+  await seedDemoTraffic(db);
   return result;
 }
 
@@ -208,7 +216,7 @@ export async function seedDemoModel(db: Db): Promise<void> {
   const first = await requestPromotion(db, ds, model, { version: 1, environment: "production", justification: "First churn model: 89% accuracy on the September holdout." });
   await approvePromotion(db, ops, model, first.id, "Reviewed the evaluation; fine as a first model behind the outreach list.");
   await setGateRules(db, mle, model, [
-    { metric: "recall", minValue: 0.6, maxDrop: 0.05 },
+    { metric: "recall", minValue: 0.5, maxDrop: 0.05 },
     { metric: "roc_auc", minValue: 0.7, maxDrop: 0.02 },
     { metric: "f1", minValue: null, maxDrop: 0.02 },
   ]);
@@ -221,4 +229,47 @@ export async function seedDemoModel(db: Db): Promise<void> {
   if (second.status === "pending") await approvePromotion(db, ops, model, second.id, "Recall gate passed; retention team agreed to the larger outreach list.");
   // History, not news: the seeded decisions do not light up the data scientist's badge.
   await markDecisionsSeen(db, ds);
+}
+
+/** The seeded production history: 72 hourly batches ending at the last whole hour, drifting for the last 24. */
+export const demoTraffic = { hours: 72, driftAfterHours: 48, rowsPerHour: 150, labelDelayHours: 6, batchPrefix: "demo" } as const;
+
+/**
+ * Three days of production traffic for the demo model, as `npm run example:traffic` would send it
+ * (lib/examples/traffic.ts: rows scored by the production version's saved model, true outcomes
+ * known 6 h later): healthy for two days, then a price rise drifts the population and accuracy and
+ * recall fall. Ingested in-process in arrival order — each batch at the end of its hour, with the
+ * labels known by then — so labelled_at is as a labelling job would have written it. ~1–2 s on PGlite.
+ */
+export async function seedDemoTraffic(db: Db, now = Date.now()): Promise<void> {
+  const [model] = await db
+    .select({ id: registeredModels.id, projectId: registeredModels.projectId, name: registeredModels.name })
+    .from(registeredModels)
+    .innerJoin(projects, eq(projects.id, registeredModels.projectId))
+    .where(and(eq(projects.slug, demoProject.slug), eq(registeredModels.name, demoModel.name)));
+  if (!model) return;
+  const [existing] = await db.select({ n: count() }).from(predictionBatches).where(eq(predictionBatches.modelId, model.id));
+  if ((existing?.n ?? 0) > 0) return;
+  const mle = await demoActor(db, "mle@ferry.dev");
+  const production = await getCurrentDeployment(db, model.id, "production");
+  if (!mle || !production) return;
+  const saved = parseSavedModel(await readFile(confinedPath(production.runId, ["model", "model.json"]), "utf8"));
+  // A token row, so the batches name what sent them; its secret is dropped on purpose — users create
+  // their own on the model page (or through the API) to send traffic.
+  const token = await createIngestToken(db, mle, model, "demo traffic (seed)");
+  const auth: IngestAuth = { tokenId: token.id, modelId: model.id, projectId: model.projectId, modelName: model.name };
+  const end = Math.floor(now / HOUR) * HOUR;
+  const batches = trafficBatches(saved, { ...demoTraffic, start: end - demoTraffic.hours * HOUR });
+  let labelledUpTo = -Infinity;
+  const sendLabels = async (at: number) => {
+    const labels = labelsKnown(batches, at, labelledUpTo);
+    labelledUpTo = at;
+    if (labels.length) await labelWithAlerts(db, auth, { labels }, new Date(at));
+  };
+  for (const batch of batches) {
+    const arrived = batch.hourStart + HOUR;
+    await ingestWithAlerts(db, auth, { batchId: batch.batchId, rows: batch.rows }, new Date(arrived));
+    await sendLabels(arrived);
+  }
+  await sendLabels(now);
 }

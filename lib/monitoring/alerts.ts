@@ -19,6 +19,8 @@ import { WebhookTargetError, checkWebhookTarget, parseAllowList } from "./webhoo
 // (a partial unique index). Opening and resolving are POSTed to the model's webhook, if any.
 
 type AlertKind = "drift" | "performance";
+/** Labelled predictions in the last 24 hours needed before performance can open or resolve an alert. */
+export const MIN_LABELLED = 200;
 type Who = Pick<Actor, "id" | "email">;
 let allowOverride: string[] | null = null;
 /** Tests allow-list their local receiver. */
@@ -83,7 +85,8 @@ export async function evaluatePerformanceAlert(db: Db, model: ModelRef, now = ne
   const rules = minimums.filter((m): m is { metric: "accuracy" | "precision" | "recall" | "f1"; min: number } => m.min !== null);
   if (!rules.length) return;
   const [window] = await aggregate(db, model.id, now);
-  if (!window || window.labelled === 0) return;
+  // Too few labels say more about chance than about the model: no alert opens or resolves on them.
+  if (!window || window.labelled < MIN_LABELLED) return;
   const below = rules.filter((r) => window[r.metric] !== null && window[r.metric]! < r.min);
   if (below.length) {
     const summary = below.map((r) => `${r.metric} ${window[r.metric]!.toFixed(3)} < ${r.min}`).join(", ") + ` over the last 24 h (${window.labelled} labelled)`;

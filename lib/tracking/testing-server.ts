@@ -28,6 +28,8 @@ const v1Routes: { pattern: string; load: () => Promise<unknown> }[] = [
   { pattern: "projects/[slug]/models/[name]/promotions/[id]/override", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/promotions/[id]/override/route") },
   { pattern: "projects/[slug]/models/[name]/promotions/[id]/withdraw", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/promotions/[id]/withdraw/route") },
   { pattern: "projects/[slug]/models/[name]/ingest-tokens", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/ingest-tokens/route") },
+  { pattern: "projects/[slug]/models/[name]/ingest-tokens/[id]", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/ingest-tokens/[id]/route") },
+  { pattern: "projects/[slug]/models/[name]/monitoring", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/monitoring/route") },
   { pattern: "monitoring/[project]/[model]/batches", load: () => import("@/app/api/v1/monitoring/[project]/[model]/batches/route") },
   { pattern: "projects/[slug]/models/[name]/alerts", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/alerts/route") },
   { pattern: "projects/[slug]/models/[name]/alerts/[id]/[action]", load: () => import("@/app/api/v1/projects/[slug]/models/[name]/alerts/[id]/[action]/route") },

@@ -1,5 +1,5 @@
 import { format } from "date-fns";
-import { GitPullRequestArrow, Layers } from "lucide-react";
+import { Activity, GitPullRequestArrow, Layers } from "lucide-react";
 import type { Metadata } from "next";
 import Form from "next/form";
 import Link from "next/link";
@@ -12,6 +12,7 @@ import { When } from "@/components/models/when";
 import { RunStatusBadge } from "@/components/runs/run-status-badge";
 import { Forbidden } from "@/components/shell/forbidden";
 import { Alert } from "@/components/ui/alert";
+import { buttonClasses } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Field } from "@/components/ui/field";
@@ -81,7 +82,13 @@ export default async function ModelPage({ params, searchParams }: Props) {
           </Link>{" "}
           /
         </p>
-        <h2 className="text-xl font-semibold text-slate-900">{model.name}</h2>
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <h2 className="text-xl font-semibold text-slate-900">{model.name}</h2>
+          <Link href={`${modelUrl(project.slug, model.name)}/monitoring`} className={buttonClasses("secondary", "sm")}>
+            <Activity className="size-4" aria-hidden />
+            Monitoring
+          </Link>
+        </div>
         {model.description && <p className="mt-1 max-w-3xl text-sm whitespace-pre-line text-slate-600">{model.description}</p>}
         <p className="mt-1 text-sm text-slate-500">
           Registered by {model.createdBy ?? "an unknown user"} <When iso={model.createdAt} /> · {model.versions.length} version{model.versions.length === 1 ? "" : "s"}

@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page, type Request } from "@playwright/test";
+import { expect, test, type Browser, type BrowserContext, type Page, type Request } from "@playwright/test";
 import { screenshot, signIn } from "./fixtures/personas";
 
 // The model registry journey across personas: the data scientist registers a version from a run and
@@ -11,8 +11,15 @@ test.describe.configure({ timeout: 180_000 });
 const project = "churn-prediction";
 const model = "churn-classifier";
 
+const contexts: BrowserContext[] = [];
+test.afterEach(async () => {
+  for (const c of contexts.splice(0)) await c.close();
+});
+
 async function as(browser: Browser, email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+  const context = await browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
   await signIn(page, email);
   return page;
 }

@@ -1,6 +1,6 @@
 "use client";
 
-import { ClipboardCheck, FolderKanban, LogOut, Menu, Server, UserCog, Users, X } from "lucide-react";
+import { ClipboardCheck, FolderKanban, HeartPulse, LogOut, Menu, Server, UserCog, Users, X } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
@@ -11,7 +11,7 @@ import { cn } from "@/lib/cn";
 import { modelKeys, notificationsUrl } from "@/lib/models/query-keys";
 import { Logo } from "./logo";
 
-const icons: Record<NavIcon, typeof Users> = { projects: FolderKanban, approvals: ClipboardCheck, clusters: Server, users: Users, account: UserCog };
+const icons: Record<NavIcon, typeof Users> = { projects: FolderKanban, health: HeartPulse, approvals: ClipboardCheck, clusters: Server, users: Users, account: UserCog };
 
 export interface SidebarProject {
   slug: string;

@@ -4,16 +4,16 @@ import { approvalsBadgeLabel, navFor } from "./navigation";
 const hrefs = (actor: Parameters<typeof navFor>[0]) => navFor(actor).map((i) => i.href);
 
 describe("navFor", () => {
-  it("gives members projects, approvals and clusters", () => {
-    expect(hrefs({ isAdmin: false, orgRole: "member" })).toEqual(["/projects", "/approvals", "/clusters"]);
+  it("gives members projects, model health, approvals and clusters", () => {
+    expect(hrefs({ isAdmin: false, orgRole: "member" })).toEqual(["/projects", "/health", "/approvals", "/clusters"]);
   });
 
   it("gives org ops the same entries (cluster management happens on the clusters page)", () => {
-    expect(hrefs({ isAdmin: false, orgRole: "ops" })).toEqual(["/projects", "/approvals", "/clusters"]);
+    expect(hrefs({ isAdmin: false, orgRole: "ops" })).toEqual(["/projects", "/health", "/approvals", "/clusters"]);
   });
 
   it("gives admins every entry, users included", () => {
-    expect(hrefs({ isAdmin: true, orgRole: "member" })).toEqual(["/projects", "/approvals", "/clusters", "/admin/users"]);
+    expect(hrefs({ isAdmin: true, orgRole: "member" })).toEqual(["/projects", "/health", "/approvals", "/clusters", "/admin/users"]);
   });
 
   it("shows Approvals to everyone signed in, with the approvals badge", () => {
@@ -29,7 +29,7 @@ describe("navFor", () => {
   });
 
   it("fails closed on an unknown org role", () => {
-    expect(hrefs({ isAdmin: false, orgRole: "superuser" as never })).toEqual(["/projects", "/approvals"]);
+    expect(hrefs({ isAdmin: false, orgRole: "superuser" as never })).toEqual(["/projects", "/health", "/approvals"]);
   });
 });
 

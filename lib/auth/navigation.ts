@@ -1,7 +1,7 @@
 import type { Actor } from "./authorize";
 import { can, type OrgScopedPermission } from "./permissions";
 
-export type NavIcon = "projects" | "approvals" | "clusters" | "users" | "account";
+export type NavIcon = "projects" | "health" | "approvals" | "clusters" | "users" | "account";
 
 export interface NavItem {
   href: string;
@@ -13,11 +13,12 @@ export interface NavItem {
   badge?: "approvals";
 }
 
-// Capabilities add their entries here as they land (model health…).
-// Approvals is for everyone signed in: ops decide there, requesters follow their requests, and
-// everyone sees recent decisions in the projects they can read.
+// Capabilities add their entries here as they land.
+// Model health and Approvals are for everyone signed in: each shows the projects the viewer can
+// read (model health is the managers' home); ops decide approvals, requesters follow their requests.
 const globalNav: NavItem[] = [
   { href: "/projects", label: "Projects", icon: "projects" },
+  { href: "/health", label: "Model health", icon: "health" },
   { href: "/approvals", label: "Approvals", icon: "approvals", badge: "approvals" },
   { href: "/clusters", label: "Clusters", icon: "clusters", permission: "clusters.read" },
   { href: "/admin/users", label: "Users", icon: "users", permission: "users.manage" },

@@ -29,7 +29,7 @@ export function setWebhookAllowForTests(hosts: string[] | null): void {
 }
 const allowList = () => allowOverride ?? parseAllowList(env.FERRY_WEBHOOK_ALLOW);
 
-async function openOrRefresh(db: Db, model: ModelRef, kind: AlertKind, summary: string, detail: Record<string, unknown>): Promise<{ id: string; opened: boolean }> {
+async function openOrRefresh(db: Db, model: ModelRef, kind: AlertKind, summary: string, detail: Record<string, unknown>, at: Date): Promise<{ id: string; opened: boolean }> {
   const [existing] = await db
     .select({ id: monitoringAlerts.id })
     .from(monitoringAlerts)
@@ -37,13 +37,13 @@ async function openOrRefresh(db: Db, model: ModelRef, kind: AlertKind, summary: 
   if (existing) {
     await db
       .update(monitoringAlerts)
-      .set({ lastSeenAt: new Date(), occurrences: sql`${monitoringAlerts.occurrences} + 1`, detail, summary })
+      .set({ lastSeenAt: at, occurrences: sql`${monitoringAlerts.occurrences} + 1`, detail, summary })
       .where(eq(monitoringAlerts.id, existing.id));
     return { id: existing.id, opened: false };
   }
   const [row] = await db
     .insert(monitoringAlerts)
-    .values({ projectId: model.projectId, modelId: model.id, kind, summary, detail })
+    .values({ projectId: model.projectId, modelId: model.id, kind, summary, detail, openedAt: at, lastSeenAt: at })
     .onConflictDoNothing()
     .returning({ id: monitoringAlerts.id });
   // Opened by a concurrent batch meanwhile: that one notified.
@@ -52,10 +52,10 @@ async function openOrRefresh(db: Db, model: ModelRef, kind: AlertKind, summary: 
   return { id: row.id, opened: true };
 }
 
-async function autoResolve(db: Db, model: ModelRef, kind: AlertKind, why: string): Promise<string | null> {
+async function autoResolve(db: Db, model: ModelRef, kind: AlertKind, why: string, at: Date): Promise<string | null> {
   const [row] = await db
     .update(monitoringAlerts)
-    .set({ status: "resolved", resolvedAt: new Date(), resolution: why })
+    .set({ status: "resolved", resolvedAt: at, resolution: why })
     .where(and(eq(monitoringAlerts.modelId, model.id), eq(monitoringAlerts.kind, kind), ne(monitoringAlerts.status, "resolved")))
     .returning({ id: monitoringAlerts.id });
   if (!row) return null;
@@ -64,14 +64,14 @@ async function autoResolve(db: Db, model: ModelRef, kind: AlertKind, why: string
 }
 
 /** After a batch: drifted → the drift alert is opened or refreshed; not drifted → it resolves. */
-export async function evaluateDriftAlert(db: Db, model: ModelRef, batchId: string, drift: DatasetDrift): Promise<void> {
+export async function evaluateDriftAlert(db: Db, model: ModelRef, batchId: string, drift: DatasetDrift, at = new Date()): Promise<void> {
   const drifted = drift.features.filter((f) => f.drifted).map((f) => f.name);
   if (drift.drifted) {
     const summary = `Batch ${batchId}: ${drifted.length} of ${drift.testedColumns} columns drifted (share ${drift.driftShare.toFixed(2)} ≥ ${drift.threshold})`;
-    const { id, opened } = await openOrRefresh(db, model, "drift", summary, { batchId, driftShare: drift.driftShare, drifted });
+    const { id, opened } = await openOrRefresh(db, model, "drift", summary, { batchId, driftShare: drift.driftShare, drifted }, at);
     if (opened) notify(db, model, id, "alert.opened");
   } else {
-    const id = await autoResolve(db, model, "drift", `batch ${batchId} is within the drift thresholds (share ${drift.driftShare.toFixed(2)})`);
+    const id = await autoResolve(db, model, "drift", `batch ${batchId} is within the drift thresholds (share ${drift.driftShare.toFixed(2)})`, at);
     if (id) notify(db, model, id, "alert.resolved");
   }
 }
@@ -90,10 +90,10 @@ export async function evaluatePerformanceAlert(db: Db, model: ModelRef, now = ne
   const below = rules.filter((r) => window[r.metric] !== null && window[r.metric]! < r.min);
   if (below.length) {
     const summary = below.map((r) => `${r.metric} ${window[r.metric]!.toFixed(3)} < ${r.min}`).join(", ") + ` over the last 24 h (${window.labelled} labelled)`;
-    const { id, opened } = await openOrRefresh(db, model, "performance", summary, { ...window, below: below.map((r) => r.metric) });
+    const { id, opened } = await openOrRefresh(db, model, "performance", summary, { ...window, below: below.map((r) => r.metric) }, now);
     if (opened) notify(db, model, id, "alert.opened");
   } else {
-    const id = await autoResolve(db, model, "performance", `the last 24 h are back above the minimums (${window.labelled} labelled)`);
+    const id = await autoResolve(db, model, "performance", `the last 24 h are back above the minimums (${window.labelled} labelled)`, now);
     if (id) notify(db, model, id, "alert.resolved");
   }
 }
@@ -167,7 +167,7 @@ export async function setWebhook(db: Db, actor: Who, model: ModelRef, url: strin
 /** A batch, then its alert: what the ingest route and the demo seed call. */
 export async function ingestWithAlerts(db: Db, auth: IngestAuth, body: unknown, now = new Date()): Promise<IngestResult> {
   const result = await ingestBatch(db, auth, body, now);
-  if (!result.duplicate && result.driftResult) await evaluateDriftAlert(db, modelOf(auth), result.batchId, result.driftResult);
+  if (!result.duplicate && result.driftResult) await evaluateDriftAlert(db, modelOf(auth), result.batchId, result.driftResult, now);
   return result;
 }
 

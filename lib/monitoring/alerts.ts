@@ -1,4 +1,6 @@
 import "server-only";
+import http from "node:http";
+import https from "node:https";
 import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { alertDeliveries, modelGateRules, modelMonitoringConfigs, monitoringAlerts } from "@/db/schema";
@@ -9,9 +11,9 @@ import { env } from "@/lib/env";
 import type { ModelRef } from "@/lib/models/service";
 import type { DatasetDrift } from "./drift";
 import type { IngestAuth } from "@/lib/auth/ingest";
-import { getPerformanceWindows } from "./queries";
+import { getPerformanceBetween } from "./queries";
 import { attachLabels, ingestBatch, type IngestResult } from "./service";
-import { WebhookTargetError, checkWebhookTarget, parseAllowList } from "./webhook";
+import { WebhookTargetError, checkWebhookTarget, guardedLookup, parseAllowList } from "./webhook";
 
 // Alerts (issue 7): a drifted batch opens (or refreshes) the model's drift alert and a batch within
 // the thresholds resolves it; labelled performance of the last 24 hours below a gate minimum opens
@@ -35,11 +37,13 @@ async function openOrRefresh(db: Db, model: ModelRef, kind: AlertKind, summary: 
     .from(monitoringAlerts)
     .where(and(eq(monitoringAlerts.modelId, model.id), eq(monitoringAlerts.kind, kind), ne(monitoringAlerts.status, "resolved")));
   if (existing) {
-    await db
+    // Still unresolved when updated (someone may resolve it meanwhile: then a new alert opens below).
+    const [refreshed] = await db
       .update(monitoringAlerts)
       .set({ lastSeenAt: at, occurrences: sql`${monitoringAlerts.occurrences} + 1`, detail, summary })
-      .where(eq(monitoringAlerts.id, existing.id));
-    return { id: existing.id, opened: false };
+      .where(and(eq(monitoringAlerts.id, existing.id), ne(monitoringAlerts.status, "resolved")))
+      .returning({ id: monitoringAlerts.id });
+    if (refreshed) return { id: refreshed.id, opened: false };
   }
   const [row] = await db
     .insert(monitoringAlerts)
@@ -65,9 +69,12 @@ async function autoResolve(db: Db, model: ModelRef, kind: AlertKind, why: string
 
 /** After a batch: drifted → the drift alert is opened or refreshed; not drifted → it resolves. */
 export async function evaluateDriftAlert(db: Db, model: ModelRef, batchId: string, drift: DatasetDrift, at = new Date()): Promise<void> {
-  const drifted = drift.features.filter((f) => f.drifted).map((f) => f.name);
+  const drifted = [...drift.features, ...(drift.prediction ? [drift.prediction] : [])].filter((f) => f.drifted).map((f) => f.name);
+  // A batch that tested no feature (none of the reference's features sent) says nothing either way.
+  const testedFeatures = drift.features.filter((f) => f.score !== null || f.pValue !== null).length;
+  if (testedFeatures === 0) return;
   if (drift.drifted) {
-    const summary = `Batch ${batchId}: ${drifted.length} of ${drift.testedColumns} columns drifted (share ${drift.driftShare.toFixed(2)} ≥ ${drift.threshold})`;
+    const summary = `Batch ${batchId}: ${drift.driftedColumns} of ${drift.testedColumns} columns drifted (share ${drift.driftShare.toFixed(2)} ≥ ${drift.threshold})`;
     const { id, opened } = await openOrRefresh(db, model, "drift", summary, { batchId, driftShare: drift.driftShare, drifted }, at);
     if (opened) notify(db, model, id, "alert.opened");
   } else {
@@ -98,14 +105,10 @@ export async function evaluatePerformanceAlert(db: Db, model: ModelRef, now = ne
   }
 }
 
+/** Metrics pooled over exactly the last 24 hours (one confusion-count query, not day windows). */
 async function aggregate(db: Db, modelId: string, now: Date) {
-  const from = new Date(now.getTime() - 86_400_000);
-  const windows = await getPerformanceWindows(db, modelId, "day", from, now);
-  // Days may split the 24 hours in two: merge by weighting with the labelled counts.
-  const labelled = windows.reduce((s, w) => s + w.labelled, 0);
-  if (!labelled) return [null];
-  const weighted = (k: "accuracy" | "precision" | "recall" | "f1") => windows.reduce((s, w) => s + (w[k] ?? 0) * w.labelled, 0) / labelled;
-  return [{ labelled, accuracy: weighted("accuracy"), precision: weighted("precision"), recall: weighted("recall"), f1: weighted("f1") }];
+  const m = await getPerformanceBetween(db, modelId, new Date(now.getTime() - 86_400_000), now);
+  return [m.labelled ? m : null];
 }
 
 export async function setAlertStatus(db: Db, actor: Who, model: ModelRef, alertId: string, status: "acknowledged" | "resolved", note?: string): Promise<void> {
@@ -168,6 +171,8 @@ export async function setWebhook(db: Db, actor: Who, model: ModelRef, url: strin
 export async function ingestWithAlerts(db: Db, auth: IngestAuth, body: unknown, now = new Date()): Promise<IngestResult> {
   const result = await ingestBatch(db, auth, body, now);
   if (!result.duplicate && result.driftResult) await evaluateDriftAlert(db, modelOf(auth), result.batchId, result.driftResult, now);
+  // Labels may come with the predictions themselves.
+  if (!result.duplicate && result.labelled > 0) await evaluatePerformanceAlert(db, modelOf(auth), now);
   return result;
 }
 
@@ -219,9 +224,7 @@ async function deliver(db: Db, model: ModelRef, alertId: string, event: string):
     try {
       // Checked again at each attempt: DNS may have changed since the URL was saved.
       const url = await checkWebhookTarget(config.url, allowList());
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "user-agent": "Ferry-alerts/1" }, body, redirect: "manual", signal: AbortSignal.timeout(10_000) });
-      status = res.status;
-      await res.body?.cancel();
+      status = await postJson(url, body, allowList());
     } catch (e) {
       error = e instanceof WebhookTargetError ? e.message : "could not connect";
     }
@@ -230,4 +233,29 @@ async function deliver(db: Db, model: ModelRef, alertId: string, event: string):
     if (!retryable || attempt > delays.length) return;
     await new Promise((r) => setTimeout(r, delays[attempt - 1]));
   }
+}
+
+/**
+ * POSTs JSON without following redirects; the connection's own DNS lookup refuses non-public
+ * addresses (guardedLookup), so the target cannot rebind between the check and the request.
+ */
+function postJson(url: URL, body: string, allow: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === "https:" ? https : http).request(
+      url,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "user-agent": "Ferry-alerts/1" },
+        lookup: guardedLookup(allow) as never,
+        timeout: 10_000,
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    request.on("timeout", () => request.destroy(new Error("timeout")));
+    request.on("error", reject);
+    request.end(body);
+  });
 }

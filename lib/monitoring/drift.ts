@@ -494,7 +494,8 @@ function sturgesEdges(min: number, max: number, size: number): Float64Array {
     last += 0.5;
   }
   const width = (max - min) / (Math.log2(size) + 1);
-  const bins = width ? Math.ceil((last - first) / width) : 1;
+  // A range too wide for doubles (max − min overflows to Infinity): one bin rather than NaN edges.
+  const bins = width && Number.isFinite(width) && Number.isFinite(last - first) ? Math.ceil((last - first) / width) : 1;
   // numpy.linspace: i·step + start, with the last edge set to stop exactly.
   const step = (last - first) / bins;
   const edges = new Float64Array(bins + 1);

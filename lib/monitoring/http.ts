@@ -11,8 +11,23 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   if (!/^application\/json\b/i.test(type)) throw new SafeError("Send JSON with Content-Type: application/json (optionally Content-Encoding: gzip).", 415);
   const encoding = (request.headers.get("content-encoding") ?? "identity").toLowerCase();
   if (encoding !== "identity" && encoding !== "gzip") throw new SafeError(`Content-Encoding ${encoding} is not supported: send gzip or plain JSON.`, 415);
-  const raw = Buffer.from(await request.arrayBuffer());
-  if (raw.length > maxBytes) throw new SafeError(`The body is larger than ${Math.round(maxBytes / 2 ** 20)} MB.`, 413);
+  const tooLarge = () => new SafeError(`The body is larger than ${Math.round(maxBytes / 2 ** 20)} MB.`, 413);
+  if (Number(request.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
+  // Counted while it streams in: a body without (or lying about) its length cannot fill the memory.
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body?.getReader();
+  while (reader) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const raw = Buffer.concat(chunks);
   let text: Buffer = raw;
   if (encoding === "gzip") {
     try {

@@ -196,11 +196,15 @@ describe(`monitoring ingest API over HTTP on ${testDbKind}`, () => {
     [{ features: { age: 30 }, prediction: true, timestamp: "yesterday" }, "Row 3: timestamp"],
     [{ features: { age: 30 }, prediction: true, extra: 1 }, "Row 3: has unknown fields: extra"],
     [{ id: "dup-0", features: { age: 30 }, prediction: true }, 'Row 3 (id "dup-0"): id repeats an earlier row'],
+    [{ features: { age: 1e308 }, prediction: true }, "Row 3: features.age must be a finite number of magnitude at most 1e300"],
+    [{ features: { age: 30 }, prediction: true, timestamp: "0000-01-01T00:00:00+01:00" }, "Row 3: timestamp must be between the years 1 and 9999"],
+    [{ features: { "a\u0000b": 30 }, prediction: true }, "Row 3: features"],
+    [{ features: { plan: "pro\u0000" }, prediction: true }, "Row 3: features.plan must"],
   ])("a malformed row → 400 naming the row and field, nothing written (%j)", async (bad, message) => {
     await expectNothingWritten(async () => {
       const good = batchOf("malformed", rows(3, 11), "dup").rows;
       const res = await batches(ingestToken, { batchId: "malformed", rows: [...good, JSON.parse(JSON.stringify(bad))] });
-      expect(res.status).toBe(400);
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
       expect(res.body.error).toContain(message);
       expect(res.body.error).toContain("Nothing was written");
     });
@@ -354,6 +358,9 @@ describe(`monitoring ingest API over HTTP on ${testDbKind}`, () => {
       await batches(token, batchOf("a-shift-2", rows(300, 22, 25), "a2"), alertsModel);
       list = await alerts();
       expect(list).toMatchObject([{ status: "open", occurrences: 2 }]);
+      // A batch without any of the monitored features tests nothing: the alert stays as it is.
+      await batches(token, { batchId: "a-empty", rows: Array.from({ length: 50 }, (_, i) => ({ id: `ae-${i}`, features: {}, prediction: true })) }, alertsModel);
+      expect(await alerts()).toMatchObject([{ status: "open", occurrences: 2 }]);
       // Acknowledged by ops, still unresolved; then a calm batch resolves it by itself.
       const ack = await api(tokens.ops!, "POST", `/api/v1/projects/${org.project.slug}/models/${alertsModel}/alerts/${list[0]!.id}/acknowledge`, {});
       expect(ack.body).toEqual({ id: list[0]!.id, status: "acknowledged" });

@@ -73,9 +73,11 @@ export async function getDriftWindows(db: Db, modelId: string, kind: WindowKind,
       sql`select b.first_at, b.last_at, b.rows, d.result
           from prediction_batches b left join batch_drift d on d.batch_id = b.id
           where b.model_id = ${modelId} and b.first_at >= ${from.toISOString()} and b.first_at < ${to.toISOString()}
-          order by b.first_at, b.received_at
+          order by b.first_at desc, b.received_at desc
           limit ${MAX_WINDOWS}`,
     );
+    // The newest MAX_WINDOWS batches, oldest first.
+    rows.reverse();
     return rows.map((r) => windowOut(new Date(r.first_at), new Date(r.last_at), Number(r.rows), r.result));
   }
   const starts = windowStarts(kind, from, to);
@@ -123,6 +125,18 @@ export interface PerformanceWindow {
   f1: number | null;
 }
 
+/** Metrics pooled over [from, to): one confusion-count query. */
+export async function getPerformanceBetween(db: Db, modelId: string, from: Date, to: Date) {
+  const positive = await positiveLabel(db, modelId);
+  const counts = await queryRows<{ actual: string; predicted: string; n: number }>(
+    db,
+    sql`select label as actual, prediction as predicted, count(*)::int as n from predictions
+        where model_id = ${modelId} and at >= ${from.toISOString()} and at < ${to.toISOString()} and label is not null
+        group by 1, 2`,
+  );
+  return metricsFromCounts(counts.map((c) => ({ ...c, n: Number(c.n) })), positive);
+}
+
 /** The positive class of the version in production, as its training run logged it (`positive`). */
 async function positiveLabel(db: Db, modelId: string): Promise<string | null> {
   const production = await getCurrentDeployment(db, modelId, "production");
@@ -161,8 +175,9 @@ export async function getPerformanceWindows(db: Db, modelId: string, kind: Windo
       db,
       sql`select id, first_at, last_at, rows from prediction_batches
           where model_id = ${modelId} and first_at >= ${from.toISOString()} and first_at < ${to.toISOString()}
-          order by first_at, received_at limit ${MAX_WINDOWS}`,
+          order by first_at desc, received_at desc limit ${MAX_WINDOWS}`,
     );
+    batches.reverse();
     return batches.map((b) => metrics(b.id, Number(b.rows), new Date(b.first_at), new Date(b.last_at)));
   }
   const counts = await queryRows<{ bucket: string; n: number }>(

@@ -6,29 +6,40 @@ export const MAX_BATCH_ROWS = 10_000;
 /** Decompressed body size cap: 10,000 rows of ~100 features fit easily. */
 export const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 
-const featureValue = z.union([z.number().refine(Number.isFinite, "must be a finite number"), z.string().max(1000), z.boolean(), z.null()], {
+/** PostgreSQL text and jsonb refuse NUL characters and lone surrogates: refused here with a clear message. */
+const cleanText = (s: string) => !s.includes("\u0000") && s.isWellFormed();
+const text = (max: number) =>
+  z
+    .string({ error: "must be a string" })
+    .max(max, `must be at most ${max} characters`)
+    .refine(cleanText, "must not contain NUL characters or unpaired surrogates");
+/** Finite and far from the double range's edges, so every statistic stays finite. */
+const number = z.number({ error: "must be a number" }).refine((n) => Number.isFinite(n) && Math.abs(n) <= 1e300, "must be a finite number of magnitude at most 1e300");
+
+const featureValue = z.union([number, text(1000), z.boolean(), z.null()], {
   error: "must be a number, a string, a boolean or null",
 });
 
-const timestamp = z.union([z.iso.datetime({ offset: true }), z.number().int().min(0).max(253402300799999)], {
-  error: "must be an ISO 8601 time with an offset (2026-11-26T10:00:00Z) or epoch milliseconds",
-});
+const timestamp = z
+  .union([z.iso.datetime({ offset: true }), z.number().int().min(0).max(253402300799999)], {
+    error: "must be an ISO 8601 time with an offset (2026-11-26T10:00:00Z) or epoch milliseconds",
+  })
+  .refine((t) => {
+    const year = new Date(t).getUTCFullYear();
+    return year >= 1 && year <= 9999;
+  }, "must be between the years 1 and 9999 in UTC");
 
 export const predictionRowSchema = z.strictObject(
   {
-    id: z
-      .string({ error: "must be a string" })
-      .min(1, "must not be empty")
-      .max(200, "must be at most 200 characters")
-      .optional(),
+    id: text(200).min(1, "must not be empty").optional(),
     timestamp: timestamp.optional(),
-    features: z.record(z.string().min(1).max(200), featureValue, { error: "must be an object of feature name → value" }).refine(
+    features: z.record(text(200).min(1), featureValue, { error: "must be an object of feature name → value" }).refine(
       (f) => Object.keys(f).length <= 500,
       "has more than 500 features",
     ),
-    prediction: z.union([z.string().min(1).max(200), z.number().refine(Number.isFinite), z.boolean()], { error: "must be a string, a number or a boolean" }),
-    score: z.number({ error: "must be a number" }).refine(Number.isFinite, "must be a finite number").optional(),
-    label: z.union([z.string().min(1).max(200), z.number().refine(Number.isFinite), z.boolean()], { error: "must be a string, a number or a boolean" }).optional(),
+    prediction: z.union([text(200).min(1), number, z.boolean()], { error: "must be a string, a number or a boolean" }),
+    score: number.optional(),
+    label: z.union([text(200).min(1), number, z.boolean()], { error: "must be a string, a number or a boolean" }).optional(),
   },
   { error: (issue) => (issue.code === "unrecognized_keys" ? `has unknown fields: ${issue.keys.join(", ")}` : "must be an object") },
 );
@@ -37,14 +48,15 @@ export type PredictionRow = z.infer<typeof predictionRowSchema>;
 export const batchIdSchema = z
   .string({ error: "batchId must be a string" })
   .min(1, "batchId must not be empty")
-  .max(200, "batchId must be at most 200 characters");
+  .max(200, "batchId must be at most 200 characters")
+  .refine(cleanText, "batchId must not contain NUL characters or unpaired surrogates");
 
 export const labelsSchema = z.strictObject({
   labels: z
     .array(
       z.strictObject({
-        id: z.string().min(1).max(200),
-        label: z.union([z.string().min(1).max(200), z.number().refine(Number.isFinite), z.boolean()]),
+        id: text(200).min(1),
+        label: z.union([text(200).min(1), number, z.boolean()]),
       }),
     )
     .min(1, "send at least one label")

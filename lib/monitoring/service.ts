@@ -80,6 +80,8 @@ export interface IngestResult {
   drift: { driftShare: number; drifted: boolean; reference: string } | null;
   /** The whole drift result (for alerts); not sent to clients. */
   driftResult?: DatasetDrift;
+  /** Rows that came with their label. */
+  labelled: number;
 }
 
 export interface MonitoringTarget {
@@ -111,7 +113,7 @@ export async function ingestBatch(db: Db, auth: IngestAuth, body: unknown, now =
     .select({ rows: predictionBatches.rows })
     .from(predictionBatches)
     .where(and(eq(predictionBatches.modelId, auth.modelId), eq(predictionBatches.batchId, batchId)));
-  if (existing) return { batchId, rows: existing.rows, duplicate: true, drift: null };
+  if (existing) return { batchId, rows: existing.rows, duplicate: true, drift: null, labelled: 0 };
 
   const ids = rows.map((r, i) => r.id ?? `${batchId}#${i}`);
   const clash = await findExisting(db, auth.modelId, ids);
@@ -140,7 +142,7 @@ export async function ingestBatch(db: Db, auth: IngestAuth, body: unknown, now =
         .onConflictDoNothing({ target: [predictionBatches.modelId, predictionBatches.batchId] })
         .returning({ id: predictionBatches.id });
       // The same batch id arrived twice at once: the other request wrote it.
-      if (!batch) return { batchId, rows: rows.length, duplicate: true, drift: null };
+      if (!batch) return { batchId, rows: rows.length, duplicate: true, drift: null, labelled: 0 };
       for (let start = 0; start < rows.length; start += 1000) {
         await tx.insert(predictions).values(
           rows.slice(start, start + 1000).map((r, k) => ({
@@ -165,6 +167,7 @@ export async function ingestBatch(db: Db, auth: IngestAuth, body: unknown, now =
         duplicate: false,
         drift: drift && reference ? { driftShare: drift.driftShare, drifted: drift.drifted, reference: reference.label } : null,
         driftResult: drift ?? undefined,
+        labelled: rows.filter((r) => r.label !== undefined).length,
       };
     });
   } catch (e) {
@@ -192,12 +195,13 @@ async function findExisting(db: Db, modelId: string, ids: string[]): Promise<num
 /** Features named in the reference, plus the prediction against the training target. */
 export function computeDrift(reference: Reference, rows: Pick<PredictionRow, "features" | "prediction">[], target: MonitoringTarget): DatasetDrift {
   const current: Record<string, DriftValue[]> = {};
-  const features = Object.keys(reference.columns).filter((n) => n !== target.target && rows.some((r) => n in r.features));
+  const features = Object.keys(reference.columns).filter((n) => n !== target.target && rows.some((r) => Object.hasOwn(r.features, n)));
   for (const name of features) {
     const boolean = reference.types[name] === "boolean";
     current[name] = rows.map((r) => {
-      const v = r.features[name];
-      if (v === undefined || v === null) return null;
+      const v = Object.hasOwn(r.features, name) ? r.features[name] : undefined;
+      // A blank string is a missing value, not 0.
+      if (v === undefined || v === null || (typeof v === "string" && v.trim() === "")) return null;
       if (boolean) return normalizeBoolean(v);
       return reference.types[name] === "numeric" ? (typeof v === "number" ? v : Number(v)) : String(v);
     });

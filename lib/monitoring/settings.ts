@@ -145,6 +145,12 @@ export async function getMonitoringSettings(db: Db | Tx, model: ModelRef): Promi
   };
 }
 
+/** The URL the model's alerts are POSTed to, or null when none is set. */
+export async function getWebhookUrl(db: Db | Tx, modelId: string): Promise<string | null> {
+  const [row] = await db.select({ url: modelMonitoringConfigs.webhookUrl }).from(modelMonitoringConfigs).where(eq(modelMonitoringConfigs.modelId, modelId));
+  return row?.url ?? null;
+}
+
 export interface ReferenceCandidate {
   id: string;
   dataset: string;

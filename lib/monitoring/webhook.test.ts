@@ -27,6 +27,11 @@ describe("webhook targets", () => {
     ["::ffff:8.8.8.8", true],
     ["2001:db8::1", false],
     ["2606:4700:4700::1111", true],
+    ["::127.0.0.1", false],
+    ["::ffff:0:127.0.0.1", false],
+    ["2002:7f00:1::1", false],
+    ["2001:0:4136:e378::1", false],
+    ["fec0::1", false],
     ["not-an-ip", false],
   ])("%s public: %s", (ip, expected) => {
     expect(isPublicAddress(ip)).toBe(expected);

@@ -1,3 +1,4 @@
+import dnsCallback from "node:dns";
 import dns from "node:dns/promises";
 import net from "node:net";
 
@@ -60,6 +61,11 @@ export function isPublicAddress(ip: string): boolean {
     // IPv4-mapped: judge the IPv4 address.
     return isPublicAddress(`${g[6]! >>> 8}.${g[6]! & 0xff}.${g[7]! >>> 8}.${g[7]! & 0xff}`);
   }
+  if (g.slice(0, 6).every((x) => x === 0)) return false; // ::a.b.c.d (IPv4-compatible, deprecated)
+  if (g.slice(0, 4).every((x) => x === 0) && g[4] === 0xffff && g[5] === 0) return false; // ::ffff:0:a.b.c.d (IPv4-translated)
+  if (g[0] === 0x2002) return false; // 6to4: embeds an IPv4 address
+  if (g[0] === 0x2001 && g[1] === 0) return false; // Teredo
+  if ((g[0]! & 0xffc0) === 0xfec0) return false; // fec0::/10 site-local (deprecated)
   if ((g[0]! & 0xfe00) === 0xfc00) return false; // fc00::/7 unique local
   if ((g[0]! & 0xffc0) === 0xfe80) return false; // fe80::/10 link-local
   if ((g[0]! & 0xff00) === 0xff00) return false; // multicast
@@ -104,6 +110,23 @@ export async function checkWebhookTarget(raw: string, allow: string[], lookup: (
     );
   }
   return url;
+}
+
+/**
+ * A `lookup` for http(s).request that refuses non-public addresses at connection time, so a name
+ * that resolved to a public address when checked cannot rebind to an internal one for the POST.
+ */
+export function guardedLookup(allow: string[]) {
+  return (hostname: string, options: object, callback: (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void) => {
+    dnsCallback.lookup(hostname, { all: true, verbatim: true }, (err, addresses) => {
+      if (err) return callback(err, []);
+      const host = hostname.toLowerCase();
+      const blocked = allow.includes(host) ? undefined : addresses.find((a) => !isPublicAddress(a.address));
+      if (blocked) return callback(new WebhookTargetError(`The webhook host ${host} now resolves to ${blocked.address}, which is not public.`), []);
+      if ((options as { all?: boolean }).all) return callback(null, addresses);
+      callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
 }
 
 async function resolveAll(host: string): Promise<string[]> {

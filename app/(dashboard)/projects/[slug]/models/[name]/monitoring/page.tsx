@@ -3,14 +3,19 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Forbidden } from "@/components/shell/forbidden";
-import { getDb } from "@/db";
+import { getDb, type Db } from "@/db";
+import { can } from "@/lib/auth/permissions";
 import { authorizeProjectPage } from "@/lib/auth/session";
 import { versionUrl as datasetVersionUrl } from "@/lib/datasets/service";
 import { modelNameSchema } from "@/lib/models/schemas";
 import { modelUrl, modelsUrl, versionUrl } from "@/lib/models/urls";
+import { listAlerts } from "@/lib/monitoring/alerts";
 import { getFeatureDistribution, getMonitoringOverview } from "@/lib/monitoring/page-queries";
 import { getDriftWindows, getPerformanceWindows } from "@/lib/monitoring/queries";
 import { monitoringKeys, rangeBounds } from "@/lib/monitoring/query-keys";
+import { monitoringSettingsUrl } from "@/lib/monitoring/settings";
+import { listUsers } from "@/lib/users/queries";
+import { AlertsCard, type AlertView } from "./alerts-card";
 import { MonitoringDashboard } from "./monitoring-dashboard";
 import { MonitoringEmpty } from "./monitoring-empty";
 import { parseRange, parseWindow, pickFeature, rangeSentence, type DistributionResponse, type DriftResponse, type PerformanceResponse } from "./view";
@@ -46,16 +51,50 @@ async function logged<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Unresolved alerts (newest first), then the last 10 resolved; who acted on them as emails. */
+async function loadAlerts(db: Db, modelId: string): Promise<{ unresolved: AlertView[]; resolved: AlertView[] }> {
+  const rows = await listAlerts(db, modelId, 100);
+  const emails = rows.some((r) => r.acknowledgedBy || r.resolvedBy) ? new Map((await listUsers(db)).map((u) => [u.id, u.email])) : new Map<string, string>();
+  const person = (id: string | null) => (id ? (emails.get(id) ?? null) : null);
+  const view = (r: (typeof rows)[number]): AlertView => ({
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    summary: r.summary,
+    occurrences: r.occurrences,
+    openedAt: r.openedAt.toISOString(),
+    lastSeenAt: r.lastSeenAt.toISOString(),
+    acknowledgedAt: r.acknowledgedAt?.toISOString() ?? null,
+    acknowledgedBy: person(r.acknowledgedBy),
+    resolvedAt: r.resolvedAt?.toISOString() ?? null,
+    resolvedBy: person(r.resolvedBy),
+    resolution: r.resolution,
+  });
+  const resolved = rows.filter((r) => r.status === "resolved").sort((a, b) => (b.resolvedAt?.getTime() ?? 0) - (a.resolvedAt?.getTime() ?? 0));
+  return { unresolved: rows.filter((r) => r.status !== "resolved").map(view), resolved: resolved.slice(0, 10).map(view) };
+}
+
 export default async function MonitoringPage({ params, searchParams }: Props) {
   const { slug, name: rawName } = await params;
   const auth = await authorizeProjectPage("projects.read", slug);
   if (!auth.ok) return <Forbidden reason={auth.reason} />;
-  const { project } = auth.ctx;
+  const { project, actor, persona } = auth.ctx;
   const name = modelName(rawName);
   if (!name) notFound();
   const db = await getDb();
   const overview = await getMonitoringOverview(db, project.id, name);
   if (!overview) notFound();
+  const alerts = await loadAlerts(db, overview.model.id);
+  const alertsCard = (
+    <AlertsCard
+      projectSlug={project.slug}
+      modelName={name}
+      unresolved={alerts.unresolved}
+      resolved={alerts.resolved}
+      canEdit={can({ isAdmin: actor.isAdmin, orgRole: actor.orgRole, persona }, "gates.edit")}
+      settingsHref={monitoringSettingsUrl(project.slug, name)}
+    />
+  );
   const query = await searchParams;
   const window = parseWindow(first(query.window));
   const range = parseRange(first(query.range));
@@ -85,6 +124,8 @@ export default async function MonitoringPage({ params, searchParams }: Props) {
     return (
       <div className="space-y-6">
         {header}
+        {/* Without data no alert opens; one left open from earlier data still needs handling. */}
+        {alerts.unresolved.length > 0 && alertsCard}
         <MonitoringEmpty
           slug={project.slug}
           model={name}
@@ -135,6 +176,8 @@ export default async function MonitoringPage({ params, searchParams }: Props) {
   return (
     <div className="space-y-6">
       {header}
+      {/* Above the window and range controls: alerts are not filtered by them. */}
+      {alertsCard}
       <HydrationBoundary state={dehydrate(queryClient)}>
         <MonitoringDashboard
           // A new window or range starts afresh (no heatmap cell picked from the old one).

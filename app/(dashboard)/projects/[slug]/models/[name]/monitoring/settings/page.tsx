@@ -17,11 +17,13 @@ import { authorizeProjectPage } from "@/lib/auth/session";
 import { modelNameSchema } from "@/lib/models/schemas";
 import { requireModel } from "@/lib/models/service";
 import { modelUrl, modelsUrl, versionUrl } from "@/lib/models/urls";
+import { retryDelaysMs } from "@/lib/monitoring/alerts";
 import { DEFAULT_THRESHOLDS } from "@/lib/monitoring/drift";
-import { getMonitoringSettings, getProductionTrainingReference, listReferenceCandidates, monitoringUrl, type EffectiveReference, type IngestTokenSummary } from "@/lib/monitoring/settings";
+import { getMonitoringSettings, getProductionTrainingReference, getWebhookUrl, listReferenceCandidates, monitoringUrl, type EffectiveReference, type IngestTokenSummary } from "@/lib/monitoring/settings";
 import { driftMethodLabels, type ColumnSettings } from "@/lib/monitoring/settings-schemas";
 import { CreateIngestTokenForm, RevokeIngestToken } from "./ingest-tokens";
 import { MonitoringSettingsForm } from "./settings-form";
+import { WebhookForm } from "./webhook-form";
 
 type Props = { params: Promise<{ slug: string; name: string }> };
 
@@ -55,9 +57,10 @@ export default async function MonitoringSettingsPage({ params }: Props) {
   const settings = await getMonitoringSettings(db, model);
   const configured = settings.referenceDataset !== null;
   // The form names the default even while another version is chosen.
-  const [candidates, productionTraining] = await Promise.all([
+  const [candidates, productionTraining, webhookUrl] = await Promise.all([
     canEdit ? listReferenceCandidates(db, project.id) : [],
     canEdit ? (configured ? getProductionTrainingReference(db, model) : settings.effectiveReference) : null,
+    getWebhookUrl(db, model.id),
   ]);
 
   return (
@@ -106,6 +109,8 @@ export default async function MonitoringSettingsPage({ params }: Props) {
           )}
         </div>
       </Card>
+
+      <WebhookCard slug={project.slug} model={model.name} url={webhookUrl} canEdit={canEdit} />
 
       {canEdit && <IngestTokensCard slug={project.slug} model={model.name} tokens={settings.tokens} />}
     </div>
@@ -195,6 +200,48 @@ function ColumnSettingsTable({ columns }: { columns: ColumnSettings }) {
       </Table>
       <p className="px-5 pt-3 text-xs text-slate-500">Other columns use Evidently&apos;s default test and threshold. ML engineers, ops and admins change these settings.</p>
     </div>
+  );
+}
+
+const retries = retryDelaysMs.map((ms) => `${ms / 1000} s`).join(", ");
+
+/** Readers see the origin only: the path or query may carry the receiver's secret. */
+function shownUrl(url: string, full: boolean): string {
+  if (full) return url;
+  try {
+    const u = new URL(url);
+    return u.pathname === "/" && !u.search ? u.origin : `${u.origin}/…`;
+  } catch {
+    return "set";
+  }
+}
+
+function WebhookCard({ slug, model, url, canEdit }: { slug: string; model: string; url: string | null; canEdit: boolean }) {
+  return (
+    <Card label="Alert webhook">
+      <CardHeader
+        title="Alert webhook"
+        description={
+          <>
+            When an alert of {model} opens or resolves, Ferry POSTs it as JSON (<code className="font-mono text-xs">alert.opened</code> or{" "}
+            <code className="font-mono text-xs">alert.resolved</code>, with the model and the alert&apos;s kind, status, summary and times), retried with backoff ({retries}) on
+            network errors, 429 and 5xx. Private, loopback and link-local addresses are refused unless an admin allow-lists the host in{" "}
+            <code className="font-mono text-xs">FERRY_WEBHOOK_ALLOW</code>.
+          </>
+        }
+      />
+      <div className="space-y-4 px-5 py-4">
+        <p className="text-sm text-slate-700" data-testid="current-webhook">
+          Current webhook:{" "}
+          {url ? <code className="font-mono text-xs break-all text-slate-900">{shownUrl(url, canEdit)}</code> : <span className="text-slate-500">none</span>}
+        </p>
+        {canEdit ? (
+          <WebhookForm projectSlug={slug} modelName={model} current={url} />
+        ) : (
+          <p className="text-xs text-slate-500">ML engineers, ops and admins set the webhook.</p>
+        )}
+      </div>
+    </Card>
   );
 }
 

@@ -1,10 +1,11 @@
 "use client";
 
 import { Check, Copy } from "lucide-react";
-import { useRef, useState } from "react";
+import { useRef } from "react";
 import { cn } from "@/lib/cn";
 import { Button } from "./button";
 import { controlClasses } from "./field";
+import { useClipboard } from "./use-clipboard";
 
 /** A read-only value with a copy button; `multiline` for commands that wrap. */
 export function CopyField({
@@ -23,20 +24,9 @@ export function CopyField({
   multiline?: boolean;
   autoFocus?: boolean;
 }) {
-  const [copied, setCopied] = useState(false);
+  const { copied, copy: copyText } = useClipboard();
   const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(value);
-    } catch {
-      // No clipboard API outside secure contexts (plain http on a server name): the old way.
-      ref.current?.select();
-      if (!document.execCommand("copy")) return;
-    }
-    setCopied(true);
-    setTimeout(() => setCopied(false), 2500);
-  }
+  const copy = () => copyText(value);
 
   const className = cn(controlClasses, "min-w-0 flex-1 basis-80 font-mono text-xs");
   const common = {

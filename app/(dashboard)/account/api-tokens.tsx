@@ -5,6 +5,7 @@ import { useActionState, useEffect, useRef, useState, useSyncExternalStore } fro
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { controlClasses, Field } from "@/components/ui/field";
+import { useClipboard } from "@/components/ui/use-clipboard";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { idleState, type ActionState } from "@/lib/actions/state";
 import { cn } from "@/lib/cn";
@@ -43,23 +44,14 @@ export function CreateApiTokenForm() {
 
 /** The one time the token is visible: focused and selected, with a copy button. */
 function NewTokenNotice({ data, onDone }: { data: NewToken; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => {
     input.current?.focus();
     input.current?.select();
   }, []);
 
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(data.token);
-    } catch {
-      // No clipboard API outside secure contexts (plain http on a server name): the old way.
-      input.current?.select();
-      if (!document.execCommand("copy")) return;
-    }
-    setCopied(true);
-  }
+  const { copied, copy: copyText } = useClipboard(60_000);
+  const copy = () => copyText(data.token);
 
   return (
     <div className="space-y-3 rounded-md bg-slate-50 p-4 ring-1 ring-slate-200 ring-inset" data-testid="new-api-token">

@@ -1,9 +1,10 @@
 "use client";
 
 import { Copy } from "lucide-react";
-import { useActionState, useState } from "react";
+import { useActionState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
+import { useClipboard } from "@/components/ui/use-clipboard";
 import { Field } from "@/components/ui/field";
 import { SelectAndSave } from "@/components/ui/select-and-save";
 import { SubmitButton } from "@/components/ui/submit-button";
@@ -23,7 +24,8 @@ type Credentials = { email: string; temporaryPassword: string };
 const orgRoleOptions = orgRoles.map((r) => ({ value: r, label: orgRoleLabels[r] }));
 
 function TemporaryPassword({ data }: { data: Credentials }) {
-  const [copied, setCopied] = useState(false);
+  // Also where the clipboard API is missing (plain http on a server name), unlike navigator.clipboard alone.
+  const { copied, copy } = useClipboard(60_000);
   return (
     <Alert tone="success">
       <p>
@@ -36,7 +38,7 @@ function TemporaryPassword({ data }: { data: Credentials }) {
         <Button
           size="sm"
           variant="secondary"
-          onClick={() => navigator.clipboard?.writeText(data.temporaryPassword).then(() => setCopied(true))}
+          onClick={() => copy(data.temporaryPassword)}
         >
           <Copy className="size-3.5" aria-hidden /> {copied ? "Copied" : "Copy"}
         </Button>

@@ -2,8 +2,9 @@
 
 import { Activity, Check, Copy, Rocket } from "lucide-react";
 import Link from "next/link";
-import { useId, useState, useSyncExternalStore } from "react";
+import { useId, useSyncExternalStore } from "react";
 import { Button } from "@/components/ui/button";
+import { useClipboard } from "@/components/ui/use-clipboard";
 import { Card, CardHeader } from "@/components/ui/card";
 import { batchesUrl, ingestTokensUrl, labelsUrl } from "@/lib/monitoring/query-keys";
 
@@ -94,26 +95,8 @@ export function MonitoringEmpty({ slug, model, modelHref, reason, example }: Pro
 /** A shell command shown whole (it wraps on narrow screens), with a button that copies it. */
 function CommandBlock({ label, value }: { label: string; value: string }) {
   const id = useId();
-  const [copied, setCopied] = useState(false);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(value);
-    } catch {
-      // No clipboard API outside secure contexts (plain http on a server name): the old way.
-      const area = document.createElement("textarea");
-      area.value = value;
-      area.setAttribute("readonly", "");
-      area.style.position = "fixed";
-      area.style.opacity = "0";
-      document.body.append(area);
-      area.select();
-      const ok = document.execCommand("copy");
-      area.remove();
-      if (!ok) return;
-    }
-    setCopied(true);
-    setTimeout(() => setCopied(false), 2500);
-  }
+  const { copied, copy: copyText } = useClipboard();
+  const copy = () => copyText(value);
   return (
     <div className="space-y-1.5">
       <div className="flex items-center justify-between gap-2">

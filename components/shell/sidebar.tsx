@@ -4,7 +4,7 @@ import { ClipboardCheck, FolderKanban, HeartPulse, LogOut, Menu, Server, UserCog
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { approvalsBadgeLabel, type ApprovalCounts, type NavIcon, type NavItem } from "@/lib/auth/navigation";
 import { signOutAction } from "@/lib/auth/actions";
 import { cn } from "@/lib/cn";
@@ -212,7 +212,11 @@ function useLiveApprovals(rendered: ApprovalCounts, pathname: string): ApprovalC
     client.setQueryData(key, { toDecide: rendered.toDecide, decisions: rendered.decisions, alerts: rendered.alerts });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the key is constant; the counts are the dependency
   }, [client, rendered.toDecide, rendered.decisions, JSON.stringify(rendered.alerts ?? {})]);
+  // Fetched again after each navigation — not on the first render, which the server just counted.
+  const renderedAt = useRef(pathname);
   useEffect(() => {
+    if (renderedAt.current === pathname) return;
+    renderedAt.current = pathname;
     void client.invalidateQueries({ queryKey: key, exact: true });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- refetch on navigation only
   }, [client, pathname]);

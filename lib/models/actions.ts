@@ -1,7 +1,9 @@
 "use server";
 
 import { z } from "zod";
+import type { Db } from "@/db";
 import { formAction } from "@/lib/actions/client";
+import type { Actor } from "@/lib/auth/authorize";
 import { SafeError } from "@/lib/actions/safe-error";
 import {
   approveSchema,
@@ -26,6 +28,7 @@ import {
   rollbackEnvironment,
   setGateRules,
   withdrawPromotion,
+  type ModelRef,
 } from "./service";
 import { approvalsUrl, modelUrl, modelsUrl, requestUrl, versionUrl } from "./urls";
 
@@ -59,53 +62,53 @@ export const requestPromotionAction = formAction({
 
 const decision = { ...modelField, requestId: requestIdSchema };
 
-export const approvePromotionAction = formAction({
-  permission: "promotions.decide",
-  scope: projectScope,
-  input: approveSchema.extend(decision),
-  run: async ({ db, auth, input }) => {
-    const project = auth.project!;
-    const model = await requireModel(db, project, input.modelName);
-    await approvePromotion(db, auth.actor, model, input.requestId, input.reason);
-    return { message: "Approved: the version is now current.", revalidate: revalidateAll(project.slug, model.name, input.requestId) };
-  },
-});
+/** One decision on a promotion request: authorize, find the model in the project, call the service. */
+function decisionAction<S extends z.ZodType<{ modelName: string; requestId: string; reason?: string }>>(
+  permission: "promotions.decide" | "promotions.request",
+  input: S,
+  decide: (db: Db, actor: Actor, model: ModelRef, requestId: string, reason: string | undefined) => Promise<unknown>,
+  message: string,
+) {
+  return formAction({
+    permission,
+    scope: projectScope,
+    input,
+    run: async ({ db, auth, input }) => {
+      const project = auth.project!;
+      const model = await requireModel(db, project, input.modelName);
+      await decide(db, auth.actor, model, input.requestId, input.reason);
+      return { message, revalidate: revalidateAll(project.slug, model.name, input.requestId) };
+    },
+  });
+}
 
-export const rejectPromotionAction = formAction({
-  permission: "promotions.decide",
-  scope: projectScope,
-  input: rejectSchema.extend(decision),
-  run: async ({ db, auth, input }) => {
-    const project = auth.project!;
-    const model = await requireModel(db, project, input.modelName);
-    await rejectPromotion(db, auth.actor, model, input.requestId, input.reason);
-    return { message: "Rejected.", revalidate: revalidateAll(project.slug, model.name, input.requestId) };
-  },
-});
+export const approvePromotionAction = decisionAction(
+  "promotions.decide",
+  approveSchema.extend(decision),
+  (db, actor, model, id, reason) => approvePromotion(db, actor, model, id, reason!),
+  "Approved: the version is now current.",
+);
 
-export const overrideGatesAction = formAction({
-  permission: "promotions.decide",
-  scope: projectScope,
-  input: overrideSchema.extend(decision),
-  run: async ({ db, auth, input }) => {
-    const project = auth.project!;
-    const model = await requireModel(db, project, input.modelName);
-    await overrideGates(db, auth.actor, model, input.requestId, input.reason);
-    return { message: "Gates overridden: the request now waits for approval.", revalidate: revalidateAll(project.slug, model.name, input.requestId) };
-  },
-});
+export const rejectPromotionAction = decisionAction(
+  "promotions.decide",
+  rejectSchema.extend(decision),
+  (db, actor, model, id, reason) => rejectPromotion(db, actor, model, id, reason!),
+  "Rejected.",
+);
 
-export const withdrawPromotionAction = formAction({
-  permission: "promotions.request",
-  scope: projectScope,
-  input: z.object({ ...decision, reason: z.preprocess(emptyToUndefined, withdrawSchema.shape.reason) }),
-  run: async ({ db, auth, input }) => {
-    const project = auth.project!;
-    const model = await requireModel(db, project, input.modelName);
-    await withdrawPromotion(db, auth.actor, model, input.requestId, input.reason);
-    return { message: "Request withdrawn.", revalidate: revalidateAll(project.slug, model.name, input.requestId) };
-  },
-});
+export const overrideGatesAction = decisionAction(
+  "promotions.decide",
+  overrideSchema.extend(decision),
+  (db, actor, model, id, reason) => overrideGates(db, actor, model, id, reason!),
+  "Gates overridden: the request now waits for approval.",
+);
+
+export const withdrawPromotionAction = decisionAction(
+  "promotions.request",
+  z.object({ ...decision, reason: z.preprocess(emptyToUndefined, withdrawSchema.shape.reason) }),
+  withdrawPromotion,
+  "Request withdrawn.",
+);
 
 export const rollbackAction = formAction({
   permission: "deployments.rollback",

@@ -35,7 +35,10 @@ case "$cmd" in
         echo "Slurm is not installed: run as root, or apt-get install munge slurmctld slurmd slurm-client" >&2
         exit 1
       fi
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q munge slurmctld slurmd slurm-client >/dev/null
+      echo "[ci] apt-get install munge slurmctld slurmd slurm-client" >&2
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq --no-install-recommends munge slurmctld slurmd slurm-client >/dev/null
     fi
     mkdir -p "$dir"/{state,spool,log,dev}
     # munge: one key for the machine, the daemon as the munge user.
@@ -50,6 +53,11 @@ case "$cmd" in
     fi
     for i in $(seq 0 $((gpus - 1))); do ln -sf /dev/null "$dir/dev/nvidia$i"; done
     user="$(id -un)"
+    # Free ports, so a cluster started from another directory (a developer's) does not collide.
+    read -r ctld_port slurmd_port < <(python3 -c 'import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
     cat >"$dir/slurm.conf" <<EOF
 ClusterName=ferry-ci
 SlurmctldHost=localhost
@@ -62,8 +70,8 @@ SlurmctldPidFile=$dir/slurmctld.pid
 SlurmdPidFile=$dir/slurmd.pid
 SlurmctldLogFile=$dir/log/slurmctld.log
 SlurmdLogFile=$dir/log/slurmd.log
-SlurmctldPort=6817
-SlurmdPort=6818
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none

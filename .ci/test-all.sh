@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: everything. Typecheck, lint, the unit + integration suite on PGlite and again on
-# PostgreSQL, one production build, and the Playwright suite against it in Debian's Chromium.
+# `npm test`: everything. Typecheck, lint, the unit + integration suite (the Slurm suite against a
+# real Slurm cluster) on PGlite and again on PostgreSQL, one production build, and the Playwright suite against it in Debian's Chromium.
 # Uses FERRY_TEST_DATABASE_URL when given (CI starts its own server); otherwise starts a throwaway one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,12 +9,27 @@ export NEXT_TELEMETRY_DISABLED=1
 bash .ci/deps.sh
 
 started_pg=""
-cleanup() { if [ -n "$started_pg" ]; then bash .ci/postgres.sh stop "$started_pg"; fi; }
+started_slurm=""
+cleanup() {
+  if [ -n "$started_pg" ]; then bash .ci/postgres.sh stop "$started_pg"; fi
+  if [ -n "$started_slurm" ]; then bash .ci/slurm.sh stop "$started_slurm"; fi
+}
 trap cleanup EXIT
 if [ -z "${FERRY_TEST_DATABASE_URL:-}" ]; then
   started_pg=$(mktemp -d /tmp/ferry-test-pg.XXXXXX)
   FERRY_TEST_DATABASE_URL=$(bash .ci/postgres.sh start "$started_pg")
 fi
+# The Slurm suite (lib/clusters/slurm.test.ts) runs against a real single-node Slurm cluster. Its
+# daemons need root; without root (and no SLURM_CONF given) the suite is skipped, except with CI=true.
+if [ -z "${SLURM_CONF:-}" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    started_slurm=$(mktemp -d /tmp/ferry-test-slurm.XXXXXX)
+    eval "$(bash .ci/slurm.sh start "$started_slurm")"
+  else
+    echo "[test] not root: no Slurm cluster for the Slurm suite (give SLURM_CONF of a running one)" >&2
+  fi
+fi
+[ -n "${SLURM_CONF:-}" ] && export SLURM_CONF && echo "[test] Slurm for tests: $SLURM_CONF"
 
 step() {
   local name=$1; shift

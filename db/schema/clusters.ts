@@ -15,6 +15,7 @@ import {
   timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
+import type { ClusterSettings } from "@/lib/agent/protocol";
 import { datasetVersions } from "./datasets";
 import { projects } from "./projects";
 import { runs } from "./tracking";
@@ -32,6 +33,8 @@ export const clusters = pgTable(
     executor: clusterExecutorEnum("executor").notNull(),
     description: text("description").notNull().default(""),
     costPerGpuHour: doublePrecision("cost_per_gpu_hour"),
+    // Executor settings (Slurm partition, time limit, account; Kubernetes namespace, image), sent to the agent.
+    settings: jsonb("settings").$type<ClusterSettings>().notNull().default({}),
     // sha256 of the agent token; null once revoked. The clear token is shown once.
     agentTokenHash: text("agent_token_hash").unique(),
     agentTokenPrefix: text("agent_token_prefix"),
@@ -62,6 +65,8 @@ export const clusterGpuPools = pgTable(
     gpuType: text("gpu_type").notNull(),
     total: integer("total").notNull(),
     memoryMb: integer("memory_mb"),
+    // GPUs the cluster's own scheduler has handed out, to anyone (Slurm); null where unknown.
+    allocated: integer("allocated"),
   },
   (t) => [primaryKey({ columns: [t.clusterId, t.gpuType] }), check("cluster_gpu_pools_total", sql`${t.total} >= 0`)],
 );
@@ -118,6 +123,11 @@ export const runJobs = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true }),
     exitCode: integer("exit_code"),
     message: text("message"),
+    // Clusters with their own scheduler: its job id, and its state and pending reason as last reported.
+    schedulerJobId: text("scheduler_job_id"),
+    schedulerState: text("scheduler_state"),
+    schedulerReason: text("scheduler_reason"),
+    schedulerUpdatedAt: timestamp("scheduler_updated_at", { withTimezone: true }),
     cancelRequestedAt: timestamp("cancel_requested_at", { withTimezone: true }),
     cancelledBy: uuid("cancelled_by").references(() => users.id, { onDelete: "set null" }),
     // Number of log lines received (the next expected line number).

@@ -42,10 +42,10 @@ async function fakeServer(): Promise<FakeServer> {
 const tempDir = () => makeTempDir("ferry-cli-");
 
 describe("agent command line", () => {
-  it("exits 2 for an executor this version does not have", async () => {
-    const run = cli(["--server", "http://localhost:3000", "--token", "t", "--executor", "slurm"]);
+  it("exits 2 for an executor there is no such thing as", async () => {
+    const run = cli(["--server", "http://localhost:3000", "--token", "t", "--executor", "nomad"]);
     expect(await run.exit).toBe(2);
-    expect(run.output()).toContain("[ferry-agent] the slurm executor is not available in this version of the agent");
+    expect(run.output()).toContain("[ferry-agent] --executor (FERRY_AGENT_EXECUTOR) must be local, slurm or kubernetes");
   });
 
   it("exits 3 with instructions when the server refuses the token", async () => {

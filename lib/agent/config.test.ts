@@ -55,9 +55,11 @@ describe("agent configuration", () => {
     expect(() => parseConfig([...base, "--verbose"], {}, cwd)).toThrow(ConfigError);
   });
 
-  it("says the slurm and kubernetes executors are not in this version", () => {
+  it("takes the slurm and kubernetes executors, with more jobs at once by default and no --gpus", () => {
     const base = ["--server", "http://x", "--token", "t"];
-    expect(() => parseConfig([...base, "--executor", "slurm"], {}, cwd)).toThrow("the slurm executor is not available in this version of the agent");
-    expect(() => parseConfig(base, { FERRY_AGENT_EXECUTOR: "kubernetes" }, cwd)).toThrow("the kubernetes executor is not available in this version of the agent");
+    expect(parseConfig(base, {}, cwd)).toMatchObject({ executor: "local", maxJobs: 4 });
+    expect(parseConfig([...base, "--executor", "slurm"], {}, cwd)).toMatchObject({ executor: "slurm", maxJobs: 64, gpus: null });
+    expect(parseConfig([...base, "--max-jobs", "8"], { FERRY_AGENT_EXECUTOR: "kubernetes" }, cwd)).toMatchObject({ executor: "kubernetes", maxJobs: 8 });
+    expect(() => parseConfig([...base, "--executor", "slurm", "--gpus", "h100:4"], {}, cwd)).toThrow("--gpus (FERRY_AGENT_GPUS) is for the local executor: a slurm cluster's GPUs are read from Slurm");
   });
 });

@@ -2,6 +2,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { GpuSpecError, parseGpuSpec, type GpuGroup } from "./gpus";
+import { executorKinds, type ExecutorKind } from "./protocol";
 
 // The agent's configuration, from flags and FERRY_AGENT_* variables (flags win).
 //
@@ -14,13 +15,16 @@ export const USAGE = `Usage: npm run agent -- --server <url> --token <token> [op
   --server <url>        Ferry's address (FERRY_AGENT_SERVER)
   --token <token>       the cluster's agent token, ferryagent_… (FERRY_AGENT_TOKEN; prefer the
                         variable: a command line is visible to every user of the machine in ps)
-  --executor <kind>     local (FERRY_AGENT_EXECUTOR, default local)
+  --executor <kind>     local, slurm or kubernetes (FERRY_AGENT_EXECUTOR, default local); it must
+                        match the executor the cluster is registered with in Ferry
   --state-dir <dir>     where the agent keeps its state (FERRY_AGENT_STATE_DIR, default .ferry-agent)
   --work-dir <dir>      one directory per job (FERRY_AGENT_WORK_DIR, default <state-dir>/jobs)
-  --gpus <list>         declare GPUs instead of asking nvidia-smi: type:count[:memoryMb],...
-                        e.g. h100:4:81920,a100:2, or "none" (FERRY_AGENT_GPUS). For machines
-                        without nvidia-smi, and for tests.
-  --max-jobs <n>        most jobs running at once (FERRY_AGENT_MAX_JOBS, default 4)
+  --gpus <list>         local executor: declare GPUs instead of asking nvidia-smi:
+                        type:count[:memoryMb],... e.g. h100:4:81920,a100:2, or "none"
+                        (FERRY_AGENT_GPUS). For machines without nvidia-smi, and for tests.
+                        Slurm and Kubernetes clusters report their own GPUs.
+  --max-jobs <n>        most jobs at once, running or waiting in the cluster's scheduler
+                        (FERRY_AGENT_MAX_JOBS, default 4 for local, 64 for slurm and kubernetes)
   --grace-ms <ms>       time between SIGTERM and SIGKILL when cancelling (FERRY_AGENT_GRACE_MS, default 10000)
   --parent-pid <pid>    exit (leaving jobs running) when this process is gone`;
 
@@ -51,7 +55,7 @@ export const DEFAULT_TIMING: AgentTiming = {
 export interface AgentConfig {
   serverUrl: string;
   token: string;
-  executor: "local";
+  executor: ExecutorKind;
   stateDir: string;
   workDir: string;
   /** Declared GPUs; null: ask nvidia-smi. */
@@ -91,12 +95,12 @@ const rawSchema = z.object({
     .pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }))
     .transform((url) => url.replace(/\/+$/, "")),
   token: z.string({ error: "is required" }).trim().min(1, "is required"),
-  executor: z.literal("local"),
+  executor: z.enum(executorKinds),
   "state-dir": z.string().min(1),
   "work-dir": z.string().min(1).optional(),
   gpus: z.string().optional(),
   "parent-pid": wholeNumber(1, 2 ** 31).optional(),
-  "max-jobs": wholeNumber(1, 1000).default(4),
+  "max-jobs": wholeNumber(1, 1000).optional(),
   "grace-ms": wholeNumber(0, 3_600_000).default(10_000),
 });
 
@@ -132,9 +136,6 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   }
   raw.executor ??= "local";
   raw["state-dir"] ??= ".ferry-agent";
-  if (raw.executor === "slurm" || raw.executor === "kubernetes") {
-    throw new ConfigError(`the ${raw.executor} executor is not available in this version of the agent`);
-  }
   const parsed = rawSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -144,6 +145,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     throw new ConfigError(`${where} ${message}`);
   }
   const v = parsed.data;
+  if (v.executor !== "local" && v.gpus !== undefined) {
+    throw new ConfigError(`--gpus (FERRY_AGENT_GPUS) is for the local executor: a ${v.executor} cluster's GPUs are read from ${v.executor === "slurm" ? "Slurm (scontrol show node)" : "its nodes"}`);
+  }
   const stateDir = path.resolve(cwd, v["state-dir"]);
   return {
     serverUrl: v.server,
@@ -153,7 +157,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     workDir: v["work-dir"] ? path.resolve(cwd, v["work-dir"]) : path.join(stateDir, "jobs"),
     gpus: v.gpus === undefined ? null : gpuDeclaration(v.gpus),
     parentPid: v["parent-pid"] ?? null,
-    maxJobs: v["max-jobs"],
+    maxJobs: v["max-jobs"] ?? (v.executor === "local" ? 4 : 64),
     graceMs: v["grace-ms"],
     timing: DEFAULT_TIMING,
   };

@@ -1,18 +1,30 @@
 import { appendFile, mkdir, open } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { JobEnd } from "./executors/types";
+import type { SchedulerInfo } from "./protocol";
 import type { PendingStatus } from "./state";
 
 // How a job ended, as one terminal status report, and the agent's own notes in the job's log.
 
-export type JobOutcome = { exitCode: number | null } | { startError: string };
+/** An exit code (and, from a scheduler, how it saw the end), or a job that never started. */
+export type JobOutcome = { exitCode: number | null; end?: JobEnd; scheduler?: SchedulerInfo } | { startError: string };
 
 export function terminalStatus(outcome: JobOutcome, cancelRequested: boolean, at = Date.now()): PendingStatus {
+  const report = terminal(outcome, cancelRequested, at);
+  return "scheduler" in outcome && outcome.scheduler ? { ...report, scheduler: outcome.scheduler } : report;
+}
+
+function terminal(outcome: JobOutcome, cancelRequested: boolean, at: number): PendingStatus {
   if (cancelRequested) {
     const exitCode = "exitCode" in outcome ? outcome.exitCode : null;
     return { status: "cancelled", at, exitCode, message: "cancelled on request" };
   }
   if ("startError" in outcome) return { status: "failed", at, exitCode: null, message: outcome.startError.slice(0, 2000) };
+  if (outcome.end) {
+    const { status, message } = outcome.end;
+    return { status, at, exitCode: outcome.exitCode, ...(message ? { message: message.slice(0, 2000) } : {}) };
+  }
   if (outcome.exitCode === 0) return { status: "succeeded", at, exitCode: 0 };
   if (outcome.exitCode === null) return { status: "failed", at, exitCode: null, message: "exit status unknown (killed)" };
   return { status: "failed", at, exitCode: outcome.exitCode, message: exitMessage(outcome.exitCode) };

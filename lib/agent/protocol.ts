@@ -14,8 +14,12 @@ export const AGENT_API_PREFIX = "/api/agent/v1";
 export const executorKinds = ["local", "slurm", "kubernetes"] as const;
 export type ExecutorKind = (typeof executorKinds)[number];
 
-/** Job states the agent reports. `lost` is decided by the server only. */
-export const agentReportedStatuses = ["running", "succeeded", "failed", "cancelled"] as const;
+/**
+ * Job states the agent reports. `pending`: submitted to the cluster's own scheduler (Slurm,
+ * Kubernetes) and waiting there; the run stays `scheduled` in Ferry, with the scheduler's job id,
+ * state and reason shown. `lost` is decided by the server only.
+ */
+export const agentReportedStatuses = ["pending", "running", "succeeded", "failed", "cancelled"] as const;
 export type AgentReportedStatus = (typeof agentReportedStatuses)[number];
 
 export const gpuTypeSchema = z
@@ -26,12 +30,60 @@ export const gpuTypeSchema = z
 
 export const inventorySchema = z.object({
   gpus: z
-    .array(z.object({ type: gpuTypeSchema, count: z.number().int().min(0).max(4096), memoryMb: z.number().int().min(0).max(10_000_000).nullable().optional() }))
+    .array(
+      z.object({
+        type: gpuTypeSchema,
+        count: z.number().int().min(0).max(4096),
+        memoryMb: z.number().int().min(0).max(10_000_000).nullable().optional(),
+        /** GPUs the cluster's own scheduler has handed out (to anyone), where it says so (Slurm). */
+        allocated: z.number().int().min(0).max(4096).nullable().optional(),
+      }),
+    )
     .max(64),
   cpus: z.number().int().min(0).max(1_000_000).optional(),
   memoryMb: z.number().int().min(0).optional(),
 });
 export type Inventory = z.infer<typeof inventorySchema>;
+
+const SLURM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+// Slurm's time formats: minutes, minutes:seconds, hours:minutes:seconds, days-hours,
+// days-hours:minutes, days-hours:minutes:seconds.
+const SLURM_TIME = /^(\d{1,7}(:\d{1,2}){0,2}|\d{1,5}-\d{1,2}(:\d{1,2}){0,2})$/;
+
+/**
+ * Per-cluster settings, set by admins on the cluster's page; only those of the cluster's executor
+ * are used. Sent to the agent with hello and heartbeat answers and with each claimed job.
+ */
+export const clusterSettingsSchema = z.object({
+  /** Slurm: `sbatch --partition` (default: the cluster's default partition). */
+  partition: z.string().trim().regex(SLURM_NAME, "Partition: letters, digits, '_', '.' or '-' (e.g. gpu).").optional(),
+  /** Slurm: `sbatch --time`, e.g. 120 (minutes), 04:00:00 or 2-00:00:00. */
+  timeLimit: z.string().trim().regex(SLURM_TIME, "Time limit in Slurm's format: minutes, hh:mm:ss or d-hh:mm:ss (e.g. 04:00:00).").optional(),
+  /** Slurm: `sbatch --account`. */
+  account: z.string().trim().regex(SLURM_NAME, "Account: letters, digits, '_', '.' or '-'.").optional(),
+  /** Kubernetes: the namespace Jobs are created in (default: "default"). */
+  namespace: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "Namespace: lowercase letters, digits and '-' (e.g. ml-training).")
+    .optional(),
+  /** Kubernetes: the container image of runs launched with a git repository or none. */
+  image: z
+    .string()
+    .trim()
+    .max(512)
+    .regex(/^[a-z0-9][a-z0-9._\-/:@]*$/i, "Image: a container image reference, e.g. python:3.12-slim or registry.example.com/ml/train:2.1.")
+    .optional(),
+});
+export type ClusterSettings = z.infer<typeof clusterSettingsSchema>;
+
+/** What the cluster's own scheduler says about a job (Slurm job id, state and pending reason). */
+export const schedulerInfoSchema = z.object({
+  jobId: z.string().min(1).max(253),
+  state: z.string().max(64),
+  reason: z.string().max(1000).nullable(),
+});
+export type SchedulerInfo = z.infer<typeof schedulerInfoSchema>;
 
 export const jobRefSchema = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/), fence: z.number().int().positive() });
 export type JobRef = z.infer<typeof jobRefSchema>;
@@ -60,13 +112,19 @@ export const helloResponseSchema = z.object({
   heartbeatIntervalMs: z.number().int().positive(),
   offlineAfterMs: z.number().int().positive(),
   verdicts: z.record(z.string(), jobVerdictSchema),
+  settings: clusterSettingsSchema.optional(),
 });
 export type HelloResponse = z.infer<typeof helloResponseSchema>;
 
 // POST /heartbeat — every heartbeatIntervalMs; lists the jobs the agent is running.
-export const heartbeatRequestSchema = z.object({ jobs: z.array(jobRefSchema).max(10_000), listedAt: z.number().int().positive().optional() });
+// The inventory comes along when it changed (Slurm's allocation changes all the time).
+export const heartbeatRequestSchema = z.object({
+  jobs: z.array(jobRefSchema).max(10_000),
+  listedAt: z.number().int().positive().optional(),
+  inventory: inventorySchema.optional(),
+});
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
-export const heartbeatResponseSchema = z.object({ verdicts: z.record(z.string(), jobVerdictSchema) });
+export const heartbeatResponseSchema = z.object({ verdicts: z.record(z.string(), jobVerdictSchema), settings: clusterSettingsSchema.optional() });
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
 
 // POST /claim — long poll: answers as soon as jobs fit the free GPUs, or with none after waitMs.
@@ -98,6 +156,8 @@ export const claimedJobSchema = z.object({
     .nullable(),
   /** Run-scoped tracking token (MLFLOW_TRACKING_TOKEN); valid while the run is queued or running. */
   runToken: z.string(),
+  /** The cluster's settings when the job was claimed (partition, namespace, …). */
+  settings: clusterSettingsSchema.optional(),
 });
 export type ClaimedJob = z.infer<typeof claimedJobSchema>;
 export const claimResponseSchema = z.object({ jobs: z.array(claimedJobSchema) });
@@ -110,6 +170,8 @@ export const statusRequestSchema = jobRefSchema.extend({
   at: z.number().int().positive(),
   exitCode: z.number().int().nullable().optional(),
   message: z.string().max(2000).optional(),
+  /** Scheduler-backed executors: the job's id, state and reason in the cluster's scheduler. */
+  scheduler: schedulerInfoSchema.optional(),
 });
 export type StatusRequest = z.infer<typeof statusRequestSchema>;
 

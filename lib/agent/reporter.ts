@@ -1,5 +1,5 @@
 import { AgentHttpError, sleep, StoppedError, UnauthorizedError, type AgentClient } from "./client";
-import type { Executor } from "./executors/types";
+import type { Executor, JobProgress } from "./executors/types";
 import { offsetOfLine, readLogBatch } from "./log-lines";
 import type { Logger } from "./logger";
 import type { JobOutcome } from "./outcome";
@@ -63,17 +63,36 @@ export class JobReporter {
 
   private async pass(job: TrackedJob): Promise<void> {
     const { state } = job;
-    if (!state.finished && state.pid !== null) {
-      const progress = await this.deps.executor.poll({ ...state, pid: state.pid });
-      if (progress.state === "exited") await this.deps.finish(job, { exitCode: progress.exitCode });
+    if (!state.finished && state.ref !== null) {
+      const progress = await this.deps.executor.poll({ ...state, ref: state.ref });
+      if (progress.state === "exited") await this.deps.finish(job, { exitCode: progress.exitCode, end: progress.end, scheduler: progress.scheduler });
+      else this.noteProgress(job, progress);
     }
-    while (!job.dropped && state.pendingStatus[0] && state.pendingStatus[0].status === "running") await this.sendStatus(job);
+    while (!job.dropped && state.pendingStatus[0] && !isTerminal(state.pendingStatus[0].status)) await this.sendStatus(job);
     const drained = job.logsRefused || (await this.sendLogs(job));
     if (!job.dropped && state.finished && drained && state.pendingStatus.length > 0) await this.sendStatus(job);
     if (!job.dropped && state.finished && state.pendingStatus.length === 0) {
       this.deps.log.info(`job ${state.name}: reported (${state.nextLine} log lines)`);
       this.deps.drop(job);
     }
+  }
+
+  /** Queues "running" once, and what the cluster's scheduler says while the job waits there (when it changes). */
+  private noteProgress(job: TrackedJob, progress: Exclude<JobProgress, { state: "exited" }>): void {
+    const { state } = job;
+    const scheduler = progress.scheduler ?? null;
+    const changed = scheduler !== null && JSON.stringify(scheduler) !== JSON.stringify(state.scheduler);
+    if (progress.state === "running" && !state.runningReported) {
+      state.runningReported = true;
+      state.pendingStatus.push({ status: "running", at: Date.now(), ...(scheduler ? { scheduler } : {}) });
+    } else if (progress.state === "pending" && changed) {
+      const last = state.pendingStatus.at(-1);
+      // An unsent "pending" is replaced: only the scheduler's latest word matters.
+      if (last?.status === "pending") state.pendingStatus.pop();
+      state.pendingStatus.push({ status: "pending", at: Date.now(), scheduler: progress.scheduler });
+    } else if (!changed) return;
+    state.scheduler = scheduler;
+    this.deps.save();
   }
 
   private async sendStatus(job: TrackedJob): Promise<void> {
@@ -145,6 +164,10 @@ export class JobReporter {
     this.deps.log.error(`job ${job.state.name}: ${error instanceof Error ? error.message : String(error)}`);
     return true;
   }
+}
+
+function isTerminal(status: string): boolean {
+  return status !== "pending" && status !== "running";
 }
 
 /** A report the server will never accept as it is (as opposed to a lost claim or a passing condition). */

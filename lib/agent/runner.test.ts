@@ -51,7 +51,7 @@ function agent(server: FakeServer, stateDir: string, logger = recorder(), overri
 }
 
 const terminal = (server: FakeServer, id: string) => server.job(id).statuses.some((s) => s.status !== "running");
-const pidOf = (stateDir: string, id: string) => loadState(stateDir).find((j) => j.id === id)?.pid ?? null;
+const pidOf = (stateDir: string, id: string) => { const ref = loadState(stateDir).find((j) => j.id === id)?.ref; return ref ? Number(ref) : null; };
 
 describe("agent runner", () => {
   it("runs a job to succeeded, delivering each log line once, in order", async () => {

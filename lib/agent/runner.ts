@@ -1,13 +1,15 @@
 import os from "node:os";
 import { AgentClient, AgentHttpError, sleep, StoppedError, UnauthorizedError } from "./client";
 import type { AgentConfig } from "./config";
+import { createKubernetesExecutor } from "./executors/kubernetes";
 import { createLocalExecutor } from "./executors/local";
+import { createSlurmExecutor } from "./executors/slurm";
 import { processExists } from "./executors/processes";
 import { JobStartError, type Executor } from "./executors/types";
-import { detectGpus, inventoryOf } from "./gpus";
+import { detectGpus } from "./gpus";
 import { consoleLogger, type Logger } from "./logger";
 import { appendAgentLine, terminalStatus, type JobOutcome } from "./outcome";
-import { AGENT_PROTOCOL_VERSION, type ClaimedJob, type Inventory, type JobRef, type JobVerdict } from "./protocol";
+import { AGENT_PROTOCOL_VERSION, type ClaimedJob, type ClusterSettings, type Inventory, type JobRef, type JobVerdict } from "./protocol";
 import { JobReporter, type TrackedJob } from "./reporter";
 import { loadState, lockStateDir, saveState, type JobState } from "./state";
 
@@ -17,7 +19,7 @@ import { loadState, lockStateDir, saveState, type JobState } from "./state";
 // Stopping (stop(), SIGINT/SIGTERM, the parent process gone) never touches the jobs: they run on,
 // and the next agent started with the same state directory re-attaches to them.
 
-export const AGENT_VERSION = "0.1.0";
+export const AGENT_VERSION = "0.2.0";
 
 export interface AgentDeps {
   logger?: Logger;
@@ -71,6 +73,8 @@ class Agent {
   private executor!: Executor;
   private reporter!: JobReporter;
   private inventory!: Inventory;
+  /** The inventory as the server last received it (JSON), so heartbeats carry it only when it changed. */
+  private sentInventory = "";
   private heartbeatMs = 10_000;
   private needHello = false;
   private exitCode = 0;
@@ -112,9 +116,8 @@ class Agent {
   }
 
   private async setUp(): Promise<void> {
-    const gpus = this.config.gpus ?? (await detectGpus());
-    this.inventory = inventoryOf(gpus);
-    this.executor = this.deps.executor ?? createLocalExecutor({ serverUrl: this.config.serverUrl, workRoot: this.config.workDir, gpus });
+    this.executor = this.deps.executor ?? (await this.createExecutor());
+    this.inventory = await this.executor.inventory();
     const { pollIntervalMs, retryMaxMs } = this.config.timing;
     this.reporter = new JobReporter(
       {
@@ -133,6 +136,34 @@ class Agent {
     for (const state of loadState(this.config.stateDir)) this.jobs.set(state.id, { state, dropped: false, logsRefused: false });
   }
 
+  private async createExecutor(): Promise<Executor> {
+    const { serverUrl, workDir: workRoot } = this.config;
+    switch (this.config.executor) {
+      case "local":
+        return createLocalExecutor({ serverUrl, workRoot, gpus: this.config.gpus ?? (await detectGpus()) });
+      case "slurm":
+        return createSlurmExecutor({ serverUrl, workRoot });
+      case "kubernetes":
+        return createKubernetesExecutor({ serverUrl, workRoot });
+    }
+  }
+
+  private configure(settings: ClusterSettings | undefined): void {
+    if (settings) this.executor.configure(settings);
+  }
+
+  /** The inventory for a heartbeat: asked again each time, sent only when it changed. A failure to ask is logged, not fatal. */
+  private async freshInventory(): Promise<Inventory | undefined> {
+    try {
+      this.inventory = await this.executor.inventory();
+    } catch (error) {
+      this.log.warn(`could not read the cluster's inventory: ${errorText(error)}`);
+      return undefined;
+    }
+    const json = JSON.stringify(this.inventory);
+    return json === this.sentInventory ? undefined : this.inventory;
+  }
+
   private refs(): JobRef[] {
     return [...this.jobs.values()].map((j) => ({ id: j.state.id, fence: j.state.fence }));
   }
@@ -144,6 +175,8 @@ class Agent {
     );
     this.heartbeatMs = answer.heartbeatIntervalMs;
     this.needHello = false;
+    this.sentInventory = JSON.stringify(this.inventory);
+    this.configure(answer.settings);
     const gpus = this.inventory.gpus.map((g) => `${g.count}× ${g.type}`).join(", ") || "no GPUs";
     this.log.info(`connected to ${this.config.serverUrl} as cluster ${answer.clusterName} (${gpus}, ${this.jobs.size} job(s) from the state file)`);
     this.applyVerdicts(answer.verdicts);
@@ -154,7 +187,10 @@ class Agent {
       try {
         await sleep(this.heartbeatMs, this.polling.signal);
         if (this.needHello) await this.hello();
-        const answer = await this.client.heartbeat({ jobs: this.refs(), listedAt: Date.now() }, this.polling.signal);
+        const inventory = await this.freshInventory();
+        const answer = await this.client.heartbeat({ jobs: this.refs(), listedAt: Date.now(), inventory }, this.polling.signal);
+        if (inventory) this.sentInventory = JSON.stringify(inventory);
+        this.configure(answer.settings);
         this.applyVerdicts(answer.verdicts);
       } catch (error) {
         if (!(await this.recover(error, "heartbeat"))) return;
@@ -229,11 +265,14 @@ class Agent {
       id: claimed.id,
       fence: claimed.fence,
       name: claimed.name,
-      pid: null,
+      ref: null,
+      scheduler: null,
+      // Executors that queue report "running" once the cluster's scheduler runs the job.
+      runningReported: !this.executor.queues,
       ...this.executor.locate(claimed.id),
       sentBytes: 0,
       nextLine: 0,
-      pendingStatus: [{ status: "running", at: Date.now() }],
+      pendingStatus: this.executor.queues ? [] : [{ status: "running", at: Date.now() }],
       cancelRequested: false,
       finished: false,
     };
@@ -250,7 +289,7 @@ class Agent {
     try {
       const handle = await this.executor.start(claimed, job.state, signal);
       if (job.dropped) return void this.executor.stop(handle, 0).catch(() => {});
-      job.state.pid = handle.pid;
+      job.state.ref = handle.ref;
       this.save();
       if (job.state.cancelRequested) this.stopProcess(job);
     } catch (error) {
@@ -268,16 +307,16 @@ class Agent {
   private async reattach(job: TrackedJob): Promise<void> {
     const { state } = job;
     if (job.dropped) return;
-    if (!state.finished && state.pid === null) {
-      // The previous agent may have died between starting the job and saving its pid.
-      const found = await this.executor.adopt(state).catch(() => null);
+    if (!state.finished && state.ref === null) {
+      // The previous agent may have died between starting the job and saving its handle.
+      const found = await this.executor.adopt(state.id, state).catch(() => null);
       if (found) {
-        state.pid = found.pid;
+        state.ref = found.ref;
         this.save();
       } else await this.finish(job, { startError: "the agent stopped before the job could start" });
     }
     else if (!state.finished && state.cancelRequested) this.stopProcess(job);
-    if (!state.finished) this.log.info(`job ${state.name} (${state.id}): re-attached to process group ${state.pid}`);
+    if (!state.finished) this.log.info(`job ${state.name} (${state.id}): re-attached to ${this.executor.kind === "local" ? "process group" : `${this.executor.kind} job`} ${state.ref}`);
     this.track(this.reporter.run(job, this.polling.signal));
   }
 
@@ -287,7 +326,7 @@ class Agent {
     state.cancelRequested = true;
     this.save();
     this.log.info(`job ${state.name}: cancelling on the server's request`);
-    if (state.pid === null) job.preparing?.abort();
+    if (state.ref === null) job.preparing?.abort();
     else this.stopProcess(job);
   }
 
@@ -297,9 +336,9 @@ class Agent {
    */
   private stopProcess(job: TrackedJob): void {
     const { state } = job;
-    if (state.pid === null || job.stopIssued) return;
+    if (state.ref === null || job.stopIssued) return;
     job.stopIssued = true;
-    this.executor.stop({ ...state, pid: state.pid }, this.config.graceMs).catch((error) => this.log.error(`job ${state.name}: could not stop it: ${errorText(error)}`));
+    this.executor.stop({ ...state, ref: state.ref }, this.config.graceMs).catch((error) => this.log.error(`job ${state.name}: could not stop it: ${errorText(error)}`));
   }
 
   /** The claim is lost: stop the job if it still runs and forget it. */
@@ -310,7 +349,7 @@ class Agent {
     if (!state.finished) {
       job.preparing?.abort();
       job.stopIssued = true;
-      const found = state.pid !== null ? Promise.resolve({ ...state, pid: state.pid }) : this.executor.adopt(state);
+      const found = state.ref !== null ? Promise.resolve({ ...state, ref: state.ref }) : this.executor.adopt(state.id, state);
       found
         .then(async (handle) => {
           if (!handle) return;

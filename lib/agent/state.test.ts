@@ -9,7 +9,9 @@ const job: JobState = {
   id: "0123456789abcdef0123456789abcdef",
   fence: 7,
   name: "train-1",
-  pid: 4242,
+  ref: "4242",
+  scheduler: null,
+  runningReported: true,
   workDir: "/w/0123",
   logFile: "/w/0123/output.log",
   sentBytes: 1234,
@@ -29,11 +31,18 @@ describe("agent state file", () => {
   it("round-trips the jobs, leaving no temporary file behind", () => {
     const dir = tempDir();
     expect(loadState(dir)).toEqual([]);
-    saveState(dir, [job, { ...job, id: "f".repeat(32), pid: null, finished: false, pendingStatus: [] }]);
-    expect(loadState(dir)).toEqual([job, { ...job, id: "f".repeat(32), pid: null, finished: false, pendingStatus: [] }]);
+    saveState(dir, [job, { ...job, id: "f".repeat(32), ref: null, finished: false, pendingStatus: [] }]);
+    expect(loadState(dir)).toEqual([job, { ...job, id: "f".repeat(32), ref: null, finished: false, pendingStatus: [] }]);
     saveState(dir, []);
     expect(loadState(dir)).toEqual([]);
     expect(readdirSync(dir)).toEqual(["state.json"]);
+  });
+
+  it("reads the state file of an agent before 0.2 (the process group saved as pid)", () => {
+    const dir = tempDir();
+    const { ref: _ref, scheduler: _scheduler, runningReported: _reported, ...old } = job;
+    writeFileSync(stateFile(dir), JSON.stringify({ version: 1, jobs: [{ ...old, pid: 4242 }, { ...old, id: "f".repeat(32), pid: null }] }));
+    expect(loadState(dir)).toEqual([job, { ...job, id: "f".repeat(32), ref: null }]);
   });
 
   it("refuses a damaged file instead of forgetting its jobs", () => {

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node
 import path from "node:path";
 import { z } from "zod";
 import { processExists } from "./executors/processes";
-import { agentReportedStatuses } from "./protocol";
+import { agentReportedStatuses, schedulerInfoSchema } from "./protocol";
 
 // The agent's memory across restarts: the jobs it looks after and how far their reports got. It is
 // rewritten after every acknowledged report, so a restarted agent resends at most one batch (which
@@ -14,15 +14,20 @@ const pendingStatusSchema = z.object({
   at: z.number().int().positive(),
   exitCode: z.number().int().nullable().optional(),
   message: z.string().max(2000).optional(),
+  scheduler: schedulerInfoSchema.optional(),
 });
 export type PendingStatus = z.infer<typeof pendingStatusSchema>;
 
-export const jobStateSchema = z.object({
+const jobStateObject = z.object({
   id: z.string(),
   fence: z.number().int().positive(),
   name: z.string(),
-  /** Process group of the job (the wrapper's pid); null until it has started. */
-  pid: z.number().int().positive().nullable(),
+  /** The executor's handle of the started job (JobHandle.ref); null until it has started. */
+  ref: z.string().nullable(),
+  /** What the cluster's scheduler last said about the job, as queued for the server. */
+  scheduler: schedulerInfoSchema.nullable().default(null),
+  /** `running` has been queued for the server (executors that queue report it once the job runs). */
+  runningReported: z.boolean().default(true),
   workDir: z.string(),
   logFile: z.string(),
   /** Byte offset in the log file up to which the server has acknowledged lines. */
@@ -35,7 +40,16 @@ export const jobStateSchema = z.object({
   /** The process has ended and its terminal status is in pendingStatus. */
   finished: z.boolean(),
 });
-export type JobState = z.infer<typeof jobStateSchema>;
+
+/** State files of agents before 0.2 saved the local executor's process group as `pid`. */
+export const jobStateSchema = z.preprocess((raw) => {
+  if (raw && typeof raw === "object" && "pid" in raw && !("ref" in raw)) {
+    const { pid, ...rest } = raw as { pid: unknown };
+    return { ...rest, ref: typeof pid === "number" ? String(pid) : null };
+  }
+  return raw;
+}, jobStateObject);
+export type JobState = z.infer<typeof jobStateObject>;
 
 const stateFileSchema = z.object({ version: z.literal(1), jobs: z.array(jobStateSchema) });
 

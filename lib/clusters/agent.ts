@@ -6,7 +6,9 @@ import { SafeError } from "@/lib/actions/safe-error";
 import type { AgentCluster } from "@/lib/auth/agent";
 import type {
   ClaimedJob,
+  ClusterSettings,
   HeartbeatRequest,
+  Inventory,
   HelloRequest,
   JobRef,
   JobVerdict,
@@ -45,54 +47,70 @@ export async function hello(db: Db, cluster: AgentCluster, req: HelloRequest, ti
   if (req.executor !== cluster.executor) {
     throw new SafeError(`Cluster ${cluster.name} is registered with the ${cluster.executor} executor; this agent runs the ${req.executor} executor. Start the agent with --executor ${cluster.executor}.`, 400);
   }
-  const pools = new Map<string, { count: number; memoryMb: number | null }>();
-  for (const g of req.inventory.gpus) {
-    const prev = pools.get(g.type);
-    pools.set(g.type, { count: (prev?.count ?? 0) + g.count, memoryMb: g.memoryMb ?? prev?.memoryMb ?? null });
-  }
   await db.transaction(async (tx) => {
     await tx.execute(sql`select id from clusters where id = ${cluster.id} for update`);
-    await tx
-      .update(clusters)
-      .set({
-        agentHostname: req.hostname,
-        agentVersion: req.agentVersion,
-        cpus: req.inventory.cpus ?? null,
-        memoryMb: req.inventory.memoryMb ?? null,
-        inventoryAt: sql`now()`,
-        lastSeenAt: sql`now()`,
-      })
-      .where(eq(clusters.id, cluster.id));
-    await tx.update(clusterGpuPools).set({ total: 0 }).where(eq(clusterGpuPools.clusterId, cluster.id));
-    for (const [gpuType, p] of pools) {
-      await tx
-        .insert(clusterGpuPools)
-        .values({ clusterId: cluster.id, gpuType, total: p.count, memoryMb: p.memoryMb })
-        .onConflictDoUpdate({ target: [clusterGpuPools.clusterId, clusterGpuPools.gpuType], set: { total: p.count, memoryMb: p.memoryMb } });
-      if (p.count > 0) {
-        await tx.execute(
-          sql`insert into cluster_gpu_devices (cluster_id, gpu_type, idx) select ${cluster.id}, ${gpuType}, g from generate_series(0, ${p.count - 1}) g on conflict do nothing`,
-        );
-      }
-    }
-    // Devices beyond the new totals go, unless a running job still holds them; empty pools likewise.
-    await tx.execute(
-      sql`delete from cluster_gpu_devices d using cluster_gpu_pools p
-          where d.cluster_id = ${cluster.id} and p.cluster_id = d.cluster_id and p.gpu_type = d.gpu_type and d.idx >= p.total
-            and not exists (select 1 from gpu_allocations a where a.cluster_id = d.cluster_id and a.gpu_type = d.gpu_type and a.idx = d.idx)`,
-    );
-    await tx.execute(
-      sql`delete from cluster_gpu_pools p where p.cluster_id = ${cluster.id} and p.total = 0
-          and not exists (select 1 from cluster_gpu_devices d where d.cluster_id = p.cluster_id and d.gpu_type = p.gpu_type)`,
-    );
+    await tx.update(clusters).set({ agentHostname: req.hostname, agentVersion: req.agentVersion, lastSeenAt: sql`now()` }).where(eq(clusters.id, cluster.id));
+    await applyInventory(tx, cluster.id, req.inventory);
   });
   const verdicts = await judgeJobs(db, cluster, req.jobs, req.listedAt);
-  return { clusterId: cluster.id, clusterName: cluster.name, ...timings, verdicts };
+  return { clusterId: cluster.id, clusterName: cluster.name, ...timings, verdicts, settings: await clusterSettings(db, cluster.id) };
+}
+
+async function clusterSettings(db: Db | Tx, clusterId: string): Promise<ClusterSettings> {
+  const [row] = await db.select({ settings: clusters.settings }).from(clusters).where(eq(clusters.id, clusterId));
+  return row?.settings ?? {};
+}
+
+/** The agent's inventory replaces what the cluster had (under the cluster's lock); GPUs still allocated stay until released. */
+async function applyInventory(tx: Tx, clusterId: string, inventory: Inventory): Promise<void> {
+  const pools = new Map<string, { count: number; memoryMb: number | null; allocated: number | null }>();
+  for (const g of inventory.gpus) {
+    const prev = pools.get(g.type);
+    const allocated = g.allocated ?? null;
+    pools.set(g.type, {
+      count: (prev?.count ?? 0) + g.count,
+      memoryMb: g.memoryMb ?? prev?.memoryMb ?? null,
+      allocated: allocated === null && (prev?.allocated ?? null) === null ? null : (prev?.allocated ?? 0) + (allocated ?? 0),
+    });
+  }
+  await tx.update(clusters).set({ cpus: inventory.cpus ?? null, memoryMb: inventory.memoryMb ?? null, inventoryAt: sql`now()` }).where(eq(clusters.id, clusterId));
+  await tx.update(clusterGpuPools).set({ total: 0, allocated: null }).where(eq(clusterGpuPools.clusterId, clusterId));
+  for (const [gpuType, p] of pools) {
+    await tx
+      .insert(clusterGpuPools)
+      .values({ clusterId: clusterId, gpuType, total: p.count, memoryMb: p.memoryMb, allocated: p.allocated })
+      .onConflictDoUpdate({ target: [clusterGpuPools.clusterId, clusterGpuPools.gpuType], set: { total: p.count, memoryMb: p.memoryMb, allocated: p.allocated } });
+    if (p.count > 0) {
+      await tx.execute(
+        sql`insert into cluster_gpu_devices (cluster_id, gpu_type, idx) select ${clusterId}, ${gpuType}, g from generate_series(0, ${p.count - 1}) g on conflict do nothing`,
+      );
+    }
+  }
+  // Devices beyond the new totals go, unless a running job still holds them; empty pools likewise.
+  await tx.execute(
+    sql`delete from cluster_gpu_devices d using cluster_gpu_pools p
+        where d.cluster_id = ${clusterId} and p.cluster_id = d.cluster_id and p.gpu_type = d.gpu_type and d.idx >= p.total
+          and not exists (select 1 from gpu_allocations a where a.cluster_id = d.cluster_id and a.gpu_type = d.gpu_type and a.idx = d.idx)`,
+  );
+  await tx.execute(
+    sql`delete from cluster_gpu_pools p where p.cluster_id = ${clusterId} and p.total = 0
+        and not exists (select 1 from cluster_gpu_devices d where d.cluster_id = p.cluster_id and d.gpu_type = p.gpu_type)`,
+  );
 }
 
 export async function heartbeat(db: Db, cluster: AgentCluster, req: HeartbeatRequest) {
-  await db.update(clusters).set({ lastSeenAt: sql`now()` }).where(eq(clusters.id, cluster.id));
-  return { verdicts: await judgeJobs(db, cluster, req.jobs, req.listedAt) };
+  if (req.inventory) {
+    const inventory = req.inventory;
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`select id from clusters where id = ${cluster.id} for update`);
+      await tx.update(clusters).set({ lastSeenAt: sql`now()` }).where(eq(clusters.id, cluster.id));
+      await applyInventory(tx, cluster.id, inventory);
+    });
+    notifyQueueChange();
+  } else {
+    await db.update(clusters).set({ lastSeenAt: sql`now()` }).where(eq(clusters.id, cluster.id));
+  }
+  return { verdicts: await judgeJobs(db, cluster, req.jobs, req.listedAt), settings: await clusterSettings(db, cluster.id) };
 }
 
 // A claim answer lost on the way (agent restarted, network cut) would leave a run "scheduled" on a
@@ -119,17 +137,18 @@ async function judgeJobs(db: Db, cluster: AgentCluster, jobs: JobRef[], listedAt
   // Only claims older than the list itself (a retried message carries an old list) and than the grace.
   const listed = listedAt ? new Date(Math.min(listedAt, Date.now())) : new Date();
   await db.transaction(async (tx) => {
-    const unlisted = await queryRows<{ run_id: string; status: string }>(
+    const unlisted = await queryRows<{ run_id: string; status: string; submitted: boolean }>(
       tx,
-      sql`select run_id, status from run_jobs where cluster_id = ${cluster.id} and status in ('scheduled', 'running')
+      sql`select run_id, status, scheduler_job_id is not null as submitted from run_jobs where cluster_id = ${cluster.id} and status in ('scheduled', 'running')
           and scheduled_at < ${listed.toISOString()}::timestamptz - make_interval(secs => ${UNLISTED_GRACE_S})
           ${ids.length ? sql`and run_id not in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})` : sql``}
           for update`,
     );
-    await requeueRuns(tx, unlisted.filter((u) => u.status === "scheduled").map((u) => u.run_id));
+    await requeueRuns(tx, unlisted.filter((u) => u.status === "scheduled" && !u.submitted).map((u) => u.run_id));
+    // Submitted to the cluster's scheduler, a run may be running there: it is not handed out twice.
     await markLost(
       tx,
-      unlisted.filter((u) => u.status === "running").map((u) => u.run_id),
+      unlisted.filter((u) => u.status === "running" || u.submitted).map((u) => u.run_id),
       `The agent of cluster ${cluster.name} no longer knows this run (restarted without its state?); its outcome is unknown.`,
     );
   });
@@ -143,7 +162,7 @@ export async function claim(db: Db, cluster: AgentCluster, max: number, waitMs: 
   await db.update(clusters).set({ lastSeenAt: sql`now()` }).where(eq(clusters.id, cluster.id));
   for (;;) {
     const claimed = await claimRuns(db, cluster.id, max, cluster.tokenHash);
-    if (claimed.length) return describeClaims(db, claimed);
+    if (claimed.length) return describeClaims(db, claimed, await clusterSettings(db, cluster.id));
     const left = deadline - Date.now();
     if (left <= 0 || signal?.aborted) return [];
     // Woken early by a launch or a finished run in this process; the timeout covers other servers.
@@ -151,7 +170,7 @@ export async function claim(db: Db, cluster: AgentCluster, max: number, waitMs: 
   }
 }
 
-async function describeClaims(db: Db, claimed: ClaimedRun[]): Promise<ClaimedJob[]> {
+async function describeClaims(db: Db, claimed: ClaimedRun[], settings: ClusterSettings): Promise<ClaimedJob[]> {
   const rows = await db
     .select({
       runId: runJobs.runId,
@@ -201,6 +220,7 @@ async function describeClaims(db: Db, claimed: ClaimedRun[]): Promise<ClaimedJob
       code: r.codeImage ? { image: r.codeImage } : r.codeRepo && r.codeCommit ? { repo: r.codeRepo, commit: r.codeCommit } : null,
       dataset: ds,
       runToken: c.runToken,
+      settings,
     };
   });
 }
@@ -221,6 +241,13 @@ async function lockCurrentJob(tx: Tx, cluster: AgentCluster, ref: JobRef) {
 
 const mlflowStatus = { running: "RUNNING", succeeded: "FINISHED", failed: "FAILED", cancelled: "KILLED" } as const;
 
+/** What the cluster's scheduler says about the job, to be stored with any report that carries it. */
+function schedulerFields(req: StatusRequest) {
+  if (!req.scheduler) return {};
+  const { jobId, state, reason } = req.scheduler;
+  return { schedulerJobId: jobId, schedulerState: state, schedulerReason: reason, schedulerUpdatedAt: new Date() };
+}
+
 /** A state transition reported by the agent. Repeating an accepted report is harmless. */
 export async function reportStatus(db: Db, cluster: AgentCluster, req: StatusRequest): Promise<{ status: string }> {
   const result = await db.transaction(async (tx) => {
@@ -230,18 +257,23 @@ export async function reportStatus(db: Db, cluster: AgentCluster, req: StatusReq
     if (job.status !== "scheduled" && job.status !== "running") {
       throw new StaleClaimError(`This run has already ended (${job.status}); a later report cannot change it.`);
     }
-    if (req.status === "running" && job.status === "running") return job.status;
+    const scheduler = schedulerFields(req);
+    // Waiting in the cluster's scheduler (or back there, requeued after a preemption): only its word changes.
+    if (req.status === "pending" || (req.status === "running" && job.status === "running")) {
+      if (req.scheduler) await tx.update(runJobs).set(scheduler).where(eq(runJobs.runId, job.runId));
+      return job.status;
+    }
     // Agents' clocks may be off: never before the claim, never in the future.
     const at = new Date(Math.max(job.scheduledAt?.getTime() ?? 0, Math.min(req.at, Date.now())));
     if (req.status === "running") {
-      await tx.update(runJobs).set({ status: "running", startedAt: at }).where(eq(runJobs.runId, job.runId));
+      await tx.update(runJobs).set({ status: "running", startedAt: at, ...scheduler }).where(eq(runJobs.runId, job.runId));
       await tx.update(runs).set({ status: "RUNNING" }).where(and(eq(runs.id, job.runId), inArray(runs.status, ["SCHEDULED", "RUNNING"])));
       return "running";
     }
     await releaseRun(tx, job.runId);
     await tx
       .update(runJobs)
-      .set({ status: req.status, finishedAt: at, exitCode: req.exitCode ?? null, message: req.message ?? null, startedAt: job.startedAt ?? (job.status === "running" ? at : null) })
+      .set({ status: req.status, finishedAt: at, exitCode: req.exitCode ?? null, message: req.message ?? null, startedAt: job.startedAt ?? (job.status === "running" ? at : null), ...scheduler })
       .where(eq(runJobs.runId, job.runId));
     // The exit code decides, whatever the job's own MLflow client said.
     await tx.update(runs).set({ status: mlflowStatus[req.status], endTime: at.getTime() }).where(eq(runs.id, job.runId));

@@ -36,6 +36,7 @@ export async function claimRuns(db: Db, clusterId: string, max: number, tokenHas
     const token = tokenHash ? sql`agent_token_hash = ${tokenHash}` : sql`agent_token_hash is not null`;
     const [cluster] = await queryRows<{ executor: string }>(tx, sql`select executor from clusters where id = ${clusterId} and ${token} for update`);
     if (!cluster) return [];
+    if (cluster.executor !== "local") return claimForScheduler(tx, clusterId, max);
     const free = await freeDevices(tx, clusterId);
     const maxFree = Math.max(0, ...[...free.values()].map((d) => d.length));
     const quotas = new Map(
@@ -77,6 +78,57 @@ export async function claimRuns(db: Db, clusterId: string, max: number, tokenHas
     }
     return claimed;
   });
+}
+
+/**
+ * Slurm and Kubernetes place jobs on GPUs themselves, and other users share their GPUs: a run is
+ * handed out when the cluster has that many GPUs of its type at all (within the project's quota,
+ * counted over its runs handed to the cluster and not ended), and waits in the cluster's own queue
+ * until they are free, with the scheduler's reason shown in Ferry. Ferry allocates no devices there.
+ */
+async function claimForScheduler(tx: Tx, clusterId: string, max: number): Promise<ClaimedRun[]> {
+  const totals = new Map(
+    (await queryRows<{ gpu_type: string; total: number }>(tx, sql`select gpu_type, total from cluster_gpu_pools where cluster_id = ${clusterId} and total > 0`)).map((p) => [
+      p.gpu_type,
+      Number(p.total),
+    ]),
+  );
+  const maxTotal = Math.max(0, ...totals.values());
+  const quotas = new Map(
+    (await queryRows<{ project_id: string; max_gpus: number }>(tx, sql`select project_id, max_gpus from cluster_quotas where cluster_id = ${clusterId}`)).map((q) => [q.project_id, q.max_gpus]),
+  );
+  const inUse = new Map(
+    (
+      await queryRows<{ project_id: string; n: number }>(
+        tx,
+        sql`select project_id, coalesce(sum(gpu_count), 0)::int as n from run_jobs where cluster_id = ${clusterId} and status in ('scheduled', 'running') group by project_id`,
+      )
+    ).map((r) => [r.project_id, Number(r.n)]),
+  );
+  const ofType = [...totals].map(([t, n]) => sql`(gpu_type = ${t} and gpu_count <= ${n})`);
+  const quotaLeft = [...quotas].map(([p, q]) => sql`(project_id = ${p} and gpu_count > 0 and gpu_count > ${q - (inUse.get(p) ?? 0)})`);
+  const candidates = await queryRows<Candidate>(
+    tx,
+    sql`select run_id, project_id, gpu_type, gpu_count from run_jobs
+        where status = 'queued' and cancel_requested_at is null
+          and (requested_cluster_id = ${clusterId} or requested_cluster_id is null)
+          and (gpu_count = 0 or (gpu_type is null and gpu_count <= ${maxTotal}) ${ofType.length ? sql`or ${sql.join(ofType, sql` or `)}` : sql``})
+          ${quotaLeft.length ? sql`and not (${sql.join(quotaLeft, sql` or `)})` : sql``}
+        order by priority desc, seq
+        limit ${Math.min(CANDIDATES, max)}
+        for update skip locked`,
+  );
+  const claimed: ClaimedRun[] = [];
+  for (const c of candidates) {
+    const count = Number(c.gpu_count);
+    const quota = quotas.get(c.project_id);
+    const used = inUse.get(c.project_id) ?? 0;
+    if (quota !== undefined && count > 0 && used + count > quota) continue;
+    inUse.set(c.project_id, used + count);
+    // "Any type" stays open: the scheduler picks (sbatch --gres=gpu:N, no node affinity).
+    claimed.push(await assign(tx, clusterId, c, c.gpu_type, []));
+  }
+  return claimed;
 }
 
 /** Free device indices per GPU type, lowest first. */
@@ -143,7 +195,10 @@ export async function requeueRuns(tx: Tx, runIds: string[]): Promise<void> {
     .where(and(where, sql`${runJobs.cancelRequestedAt} is not null`))
     .returning({ runId: runJobs.runId });
   if (cancelled.length) await tx.update(runs).set({ status: "KILLED", endTime: Date.now() }).where(inArray(runs.id, cancelled.map((c) => c.runId)));
-  await tx.update(runJobs).set({ status: "queued", clusterId: null, gpuIndices: null, fence: null, scheduledAt: null }).where(where);
+  await tx
+    .update(runJobs)
+    .set({ status: "queued", clusterId: null, gpuIndices: null, fence: null, scheduledAt: null, schedulerJobId: null, schedulerState: null, schedulerReason: null, schedulerUpdatedAt: null })
+    .where(where);
 }
 
 /** Runs whose outcome can no longer be known: their GPUs are freed and their MLflow status is FAILED. */
@@ -177,12 +232,13 @@ export async function sweepOfflineClusters(db: Db, offlineAfterMs: number): Prom
       );
       if (!still) return;
       const jobs = await tx
-        .select({ runId: runJobs.runId, status: runJobs.status })
+        .select({ runId: runJobs.runId, status: runJobs.status, submitted: runJobs.schedulerJobId })
         .from(runJobs)
         .where(and(eq(runJobs.clusterId, cluster.id), inArray(runJobs.status, ["scheduled", "running"])))
         .for("update");
-      const requeue = jobs.filter((j) => j.status === "scheduled").map((j) => j.runId);
-      const lost = jobs.filter((j) => j.status === "running").map((j) => j.runId);
+      // A run submitted to the cluster's own scheduler may be running there: never handed out twice.
+      const requeue = jobs.filter((j) => j.status === "scheduled" && j.submitted === null).map((j) => j.runId);
+      const lost = jobs.filter((j) => j.status === "running" || j.submitted !== null).map((j) => j.runId);
       await requeueRuns(tx, requeue);
       const seconds = Math.round(offlineAfterMs / 1000);
       await markLost(tx, lost, `The agent of cluster ${cluster.name} stopped reporting for ${seconds} s; the run's outcome is unknown.`);

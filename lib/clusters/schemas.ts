@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { executorKinds } from "@/lib/agent/protocol";
+import { clusterSettingsSchema, executorKinds, type ClusterSettings, type ExecutorKind } from "@/lib/agent/protocol";
 
 export const clusterNameSchema = z
   .string()
@@ -30,12 +30,36 @@ export const registerClusterSchema = z.object({
 });
 export type RegisterClusterInput = z.infer<typeof registerClusterSchema>;
 
+/** A setting field of a form: empty means "not set" (the scheduler's default). */
+const setting = <T extends z.ZodType<string | undefined>>(field: T) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), field);
+
+const settingsShape = clusterSettingsSchema.shape;
+
 export const updateClusterSchema = z.object({
   description: z.string().trim().max(500, "At most 500 characters.").default(""),
   costPerGpuHour: costSchema.default(null),
+  partition: setting(settingsShape.partition),
+  timeLimit: setting(settingsShape.timeLimit),
+  account: setting(settingsShape.account),
+  namespace: setting(settingsShape.namespace),
+  image: setting(settingsShape.image),
 });
 export type UpdateClusterInput = z.infer<typeof updateClusterSchema>;
 
+/** The settings each executor uses (DESIGN §2.4); others are not stored. */
+export const executorSettingKeys: Record<ExecutorKind, readonly (keyof ClusterSettings)[]> = {
+  local: [],
+  slurm: ["partition", "timeLimit", "account"],
+  kubernetes: ["namespace", "image"],
+};
+
+/** The settings of an edit, kept to the cluster's executor, without empty ones. */
+export function settingsFor(executor: ExecutorKind, input: Partial<ClusterSettings>): ClusterSettings {
+  const settings: ClusterSettings = {};
+  for (const key of executorSettingKeys[executor]) if (input[key] !== undefined) settings[key] = input[key];
+  return settings;
+}
 export const quotaSchema = z.object({
   projectId: z.uuid("Choose a project."),
   /** Empty: no limit. */

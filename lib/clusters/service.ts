@@ -6,7 +6,7 @@ import { NotFoundError, SafeError, isUniqueViolation } from "@/lib/actions/safe-
 import { recordAudit } from "@/lib/audit/service";
 import type { Actor } from "@/lib/auth/authorize";
 import { generateAgentToken } from "@/lib/auth/tokens";
-import type { QuotaInput, RegisterClusterInput, UpdateClusterInput } from "./schemas";
+import { settingsFor, type QuotaInput, type RegisterClusterInput, type UpdateClusterInput } from "./schemas";
 
 export interface ClusterRef {
   id: string;
@@ -77,16 +77,22 @@ export async function revokeAgentToken(db: Db, actor: Actor, cluster: ClusterRef
   });
 }
 
-export async function updateCluster(db: Db, actor: Actor, cluster: ClusterRef, input: UpdateClusterInput): Promise<void> {
+/** Description, cost and the executor's settings (Slurm partition, time limit, account; Kubernetes namespace, image). */
+export async function updateCluster(db: Db, actor: Actor, cluster: ClusterRef & { executor: string }, input: UpdateClusterInput): Promise<void> {
+  const { description, costPerGpuHour, ...rest } = input;
+  const after = { description, costPerGpuHour, settings: settingsFor(cluster.executor as RegisterClusterInput["executor"], rest) };
   await db.transaction(async (tx) => {
-    const [before] = await tx.select({ description: clusters.description, costPerGpuHour: clusters.costPerGpuHour }).from(clusters).where(eq(clusters.id, cluster.id));
-    await tx.update(clusters).set(input).where(eq(clusters.id, cluster.id));
+    const [before] = await tx
+      .select({ description: clusters.description, costPerGpuHour: clusters.costPerGpuHour, settings: clusters.settings })
+      .from(clusters)
+      .where(eq(clusters.id, cluster.id));
+    await tx.update(clusters).set(after).where(eq(clusters.id, cluster.id));
     await recordAudit(tx, actor, {
       action: "cluster.update",
       subject: { type: "cluster", id: cluster.id },
       summary: `${actor.email} edited cluster ${cluster.name}`,
       before,
-      after: input,
+      after,
     });
   });
 }

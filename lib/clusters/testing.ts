@@ -17,7 +17,7 @@ export async function addCluster(
   actor: Actor,
   name: string,
   gpus: { type: string; count: number }[],
-  executor: AgentCluster["executor"] = "slurm",
+  executor: AgentCluster["executor"] = "local",
 ): Promise<AgentCluster & { token: string }> {
   const { id, agentToken } = await registerCluster(db, actor, { name, executor, description: "", costPerGpuHour: 2 });
   const cluster = { id, name, executor };

@@ -38,6 +38,8 @@ const v1Routes: { pattern: string; load: () => Promise<unknown> }[] = [
   { pattern: "monitoring/[project]/[model]/drift", load: () => import("@/app/api/v1/monitoring/[project]/[model]/drift/route") },
   { pattern: "monitoring/[project]/[model]/performance", load: () => import("@/app/api/v1/monitoring/[project]/[model]/performance/route") },
   { pattern: "monitoring/[project]/[model]/distribution", load: () => import("@/app/api/v1/monitoring/[project]/[model]/distribution/route") },
+  // Jobs download their dataset version with the run token.
+  { pattern: "projects/[slug]/datasets/[name]/versions/[version]/file", load: () => import("@/app/api/v1/projects/[slug]/datasets/[name]/versions/[version]/file/route") },
   { pattern: "health", load: () => import("@/app/api/v1/health/route") },
   { pattern: "health/export", load: () => import("@/app/api/v1/health/export/route") },
 ];

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { removeTempDirs, tempDir, waitFor } from "../fake-server";
 import { parseGpuSpec } from "../gpus";
 import type { ClaimedJob } from "../protocol";
-import { AGENT_BIN_DIR, createLocalExecutor } from "./local";
+import { createLocalExecutor } from "./local";
+import { AGENT_BIN_DIR } from "./prepare";
 import { groupAlive } from "./processes";
 import { JobStartError, type JobHandle } from "./types";
 
@@ -124,13 +125,13 @@ describe("local executor", () => {
     const polite = await start(job({ command: "echo started; sleep 30" }));
     await waitFor("the job to print", () => readFileSync(polite.logFile, "utf8").includes("started"));
     await executor.stop(polite, 10_000);
-    expect(groupAlive(polite.pid)).toBe(false);
+    expect(groupAlive(Number(polite.ref))).toBe(false);
     expect(await exitOf(polite)).toBe(143);
 
     const stubborn = await start(job({ command: "trap '' TERM; echo started; sleep 30" }));
     await waitFor("the job to print", () => readFileSync(stubborn.logFile, "utf8").includes("started"));
     await executor.stop(stubborn, 300);
-    expect(groupAlive(stubborn.pid)).toBe(false);
+    expect(groupAlive(Number(stubborn.ref))).toBe(false);
     // SIGKILL ends the wrapper too: no exit code recorded.
     expect(await exitOf(stubborn)).toBeNull();
   });
@@ -149,12 +150,12 @@ describe("local executor", () => {
     const stranger = spawn("sleep", ["30"], { cwd: root, detached: true, stdio: "ignore" });
     await new Promise((r) => stranger.once("spawn", r));
     try {
-      const handle = { ...paths, pid: stranger.pid! };
+      const handle = { ...paths, ref: String(stranger.pid!) };
       writeFileSync(path.join(paths.workDir, "pid"), String(stranger.pid));
       await executor.stop(handle, 100);
       expect(groupAlive(stranger.pid!)).toBe(true);
       expect(await executor.poll(handle)).toEqual({ state: "exited", exitCode: null });
-      expect(await executor.adopt(paths)).toBeNull();
+      expect(await executor.adopt(claimed.id, paths)).toBeNull();
     } finally {
       process.kill(-stranger.pid!, "SIGKILL");
     }
@@ -164,13 +165,14 @@ describe("local executor", () => {
     const claimed = job({ command: "echo started; sleep 30" });
     const handle = await start(claimed);
     await waitFor("the job to print", () => readFileSync(handle.logFile, "utf8").includes("started"));
-    const adopted = await executor.adopt(executor.locate(claimed.id));
-    expect(adopted?.pid).toBe(handle.pid);
+    const adopted = await executor.adopt(claimed.id, executor.locate(claimed.id));
+    expect(adopted?.ref).toBe(handle.ref);
     await executor.stop(adopted!, 10_000);
-    expect(groupAlive(handle.pid)).toBe(false);
+    expect(groupAlive(Number(handle.ref))).toBe(false);
     // Ended: still found (its exit code tells how); never started: nothing to find.
-    expect((await executor.adopt(executor.locate(claimed.id)))?.pid).toBe(handle.pid);
-    expect(await executor.adopt(executor.locate(job().id))).toBeNull();
+    expect((await executor.adopt(claimed.id, executor.locate(claimed.id)))?.ref).toBe(handle.ref);
+    const never = job().id;
+    expect(await executor.adopt(never, executor.locate(never))).toBeNull();
   });
 
   it("clones the job's repository and checks out its commit", async () => {

@@ -35,11 +35,20 @@ interface GpuPoolLike {
   type: string;
   count: number;
   inUse: number;
+  /** What the cluster's own scheduler has handed out to anyone (Slurm); null or absent: unknown. */
+  allocated?: number | null;
 }
 
-/** One line per GPU type: "3 of 8 H100 in use"; "CPU only" for hosts without GPUs. */
-export function describeGpus(gpus: GpuPoolLike[], inventoryReported: boolean): string[] {
+/**
+ * One line per GPU type: "3 of 8 H100 in use"; where the cluster's own scheduler reports its
+ * allocation (Slurm), "5 of 8 H100 allocated, 2 by Ferry"; "CPU only" for hosts without GPUs.
+ */
+export function describeGpus(gpus: GpuPoolLike[], inventoryReported: boolean, executor = "local"): string[] {
   if (!inventoryReported) return ["Not reported yet"];
   if (gpus.length === 0) return ["CPU only"];
-  return gpus.map((g) => `${g.inUse} of ${g.count} ${gpuTypeLabel(g.type)} in use`);
+  return gpus.map((g) =>
+    g.allocated === null || g.allocated === undefined || executor === "local"
+      ? `${g.inUse} of ${g.count} ${gpuTypeLabel(g.type)} in use`
+      : `${g.allocated} of ${g.count} ${gpuTypeLabel(g.type)} allocated, ${g.inUse} by Ferry`,
+  );
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { queryRows, type Db } from "@/db";
+import type { ClusterSettings } from "@/lib/agent/protocol";
 
 // Reads for the clusters pages and GET /api/v1/clusters. Clusters are org-wide; per-project figures
 // are filtered by the caller (only projects the viewer may read are named).
@@ -9,7 +10,13 @@ export interface ClusterGpuPool {
   type: string;
   count: number;
   memoryMb: number | null;
+  /**
+   * GPUs of this type Ferry's runs hold: allocated devices on local clusters; on Slurm and
+   * Kubernetes, those asked for by Ferry's runs running there (the scheduler places them).
+   */
   inUse: number;
+  /** GPUs the cluster's own scheduler has handed out, to anyone, Ferry included (Slurm); null: unknown. */
+  allocated: number | null;
 }
 
 export interface ClusterSummary {
@@ -18,6 +25,8 @@ export interface ClusterSummary {
   executor: "local" | "slurm" | "kubernetes";
   description: string;
   costPerGpuHour: number | null;
+  /** Executor settings (Slurm partition, time limit, account; Kubernetes namespace, image). */
+  settings: ClusterSettings;
   online: boolean;
   lastSeenAt: string | null;
   agentHostname: string | null;
@@ -41,6 +50,7 @@ export async function listClusters(db: Db, offlineAfterMs: number, where?: { nam
     executor: ClusterSummary["executor"];
     description: string;
     cost_per_gpu_hour: number | null;
+    settings: ClusterSettings | null;
     online: boolean;
     last_seen_at: string | null;
     agent_hostname: string | null;
@@ -57,8 +67,11 @@ export async function listClusters(db: Db, offlineAfterMs: number, where?: { nam
     db,
     sql`select c.*,
           coalesce(c.last_seen_at > now() - make_interval(secs => ${offlineAfterMs / 1000}), false) as online,
-          (select json_agg(json_build_object('type', p.gpu_type, 'count', p.total, 'memoryMb', p.memory_mb,
-                   'inUse', (select count(*) from gpu_allocations a where a.cluster_id = p.cluster_id and a.gpu_type = p.gpu_type)) order by p.gpu_type)
+          (select json_agg(json_build_object('type', p.gpu_type, 'count', p.total, 'memoryMb', p.memory_mb, 'allocated', p.allocated,
+                   'inUse', case when c.executor = 'local'
+                     then (select count(*) from gpu_allocations a where a.cluster_id = p.cluster_id and a.gpu_type = p.gpu_type)
+                     else (select coalesce(sum(j.gpu_count), 0) from run_jobs j where j.cluster_id = p.cluster_id and j.gpu_type = p.gpu_type and j.status = 'running') end)
+                   order by p.gpu_type)
              from cluster_gpu_pools p where p.cluster_id = c.id and (p.total > 0 or exists (select 1 from gpu_allocations a where a.cluster_id = p.cluster_id and a.gpu_type = p.gpu_type))) as gpus,
           (select count(*)::int from run_jobs j where j.cluster_id = c.id and j.status in ('scheduled', 'running')) as running,
           (select count(*)::int from run_jobs j where j.status = 'queued' and (j.requested_cluster_id = c.id or j.requested_cluster_id is null)) as queued
@@ -72,6 +85,7 @@ export async function listClusters(db: Db, offlineAfterMs: number, where?: { nam
     executor: r.executor,
     description: r.description,
     costPerGpuHour: r.cost_per_gpu_hour === null ? null : Number(r.cost_per_gpu_hour),
+    settings: r.settings ?? {},
     online: r.online,
     lastSeenAt: iso(r.last_seen_at),
     agentHostname: r.agent_hostname,
@@ -81,7 +95,7 @@ export async function listClusters(db: Db, offlineAfterMs: number, where?: { nam
     cpus: r.cpus,
     memoryMb: r.memory_mb === null ? null : Number(r.memory_mb),
     inventoryReported: r.inventory_at !== null,
-    gpus: (r.gpus ?? []).map((g) => ({ ...g, count: Number(g.count), inUse: Number(g.inUse) })),
+    gpus: (r.gpus ?? []).map((g) => ({ ...g, count: Number(g.count), inUse: Number(g.inUse), allocated: g.allocated === null ? null : Number(g.allocated) })),
     running: Number(r.running),
     queued: Number(r.queued),
   }));
@@ -125,8 +139,16 @@ export async function getProjectUsage(db: Db, clusterId: string | null): Promise
             sum(cost * gpu_count * extract(epoch from (ended_at - greatest(started_at, now() - interval '7 days'))) / 3600) filter (where ended_at > now() - interval '7 days') as c7,
             sum(cost * gpu_count * extract(epoch from (ended_at - greatest(started_at, now() - interval '30 days'))) / 3600) as c30
           from spans group by project_id
+        ), held as (
+          select project_id, count(*) as n from gpu_allocations ${clusterId ? sql`where cluster_id = ${clusterId}` : sql``} group by project_id
+          union all
+          -- Slurm and Kubernetes place runs themselves (no allocations in Ferry): the GPUs of runs handed
+          -- to them and not ended, waiting in their queue included, as the scheduler counts them for quotas.
+          select j.project_id, sum(j.gpu_count) from run_jobs j join clusters c on c.id = j.cluster_id
+          where c.executor <> 'local' and j.status in ('scheduled', 'running') ${clusterId ? sql`and j.cluster_id = ${clusterId}` : sql``}
+          group by j.project_id
         ), used as (
-          select project_id, count(*)::int as in_use from gpu_allocations ${clusterId ? sql`where cluster_id = ${clusterId}` : sql``} group by project_id
+          select project_id, sum(n)::int as in_use from held group by project_id
         )
         select p.id as project_id, p.slug, p.name, coalesce(u.in_use, 0) as in_use,
           ${clusterId ? sql`(select max_gpus from cluster_quotas q where q.cluster_id = ${clusterId} and q.project_id = p.id)` : sql`null::int`} as quota,
@@ -160,13 +182,17 @@ export interface ClusterRunRow {
   startedAt: string | null;
   finishedAt: string | null;
   user: string | null;
+  /** Slurm/Kubernetes: the job's id, state and pending reason in the cluster's scheduler. */
+  scheduler?: { jobId: string; state: string | null; reason: string | null } | null;
 }
 
 /** The queue that may land on a cluster (in scheduling order) and its recent runs. */
 export async function getClusterRuns(db: Db, clusterId: string, opts: { queueLimit: number; recentLimit: number }) {
-  const select = sql`select j.run_id, r.name, p.slug, p.id as project_id, j.status, j.gpu_count, j.gpu_type, j.queued_at, j.started_at, j.finished_at, u.email
+  const select = sql`select j.run_id, r.name, p.slug, p.id as project_id, j.status, j.gpu_count, j.gpu_type, j.queued_at, j.started_at, j.finished_at, u.email,
+      j.scheduler_job_id, j.scheduler_state, j.scheduler_reason
     from run_jobs j join runs r on r.id = j.run_id join projects p on p.id = j.project_id left join users u on u.id = j.created_by`;
-  type Row = { run_id: string; name: string; slug: string; project_id: string; status: string; gpu_count: number; gpu_type: string | null; queued_at: string; started_at: string | null; finished_at: string | null; email: string | null };
+  type Row = { run_id: string; name: string; slug: string; project_id: string; status: string; gpu_count: number; gpu_type: string | null; queued_at: string; started_at: string | null; finished_at: string | null; email: string | null;
+    scheduler_job_id: string | null; scheduler_state: string | null; scheduler_reason: string | null };
   const map = (r: Row): ClusterRunRow => ({
     runId: r.run_id,
     name: r.name,
@@ -179,6 +205,7 @@ export async function getClusterRuns(db: Db, clusterId: string, opts: { queueLim
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
     user: r.email,
+    scheduler: r.scheduler_job_id === null ? null : { jobId: r.scheduler_job_id, state: r.scheduler_state, reason: r.scheduler_reason },
   });
   const queue = await queryRows<Row>(
     db,

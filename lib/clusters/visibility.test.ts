@@ -32,7 +32,7 @@ describe("what a viewer sees of a cluster's projects", () => {
     expect(visibleUsage([usage("a", 1, 1, 1, 1), usage("idle", 0, 0, 0, null)], new Set(["a"])).map((r) => r.name)).toEqual(["A"]);
   });
 
-  it("strips the name, project and author of other projects' runs", () => {
+  it("strips the name, project, author and scheduler job (a Kubernetes job id names the run) of other projects' runs", () => {
     const run = (projectId: string): ClusterRunRow => ({
       runId: `${projectId}-run`,
       name: `secret-${projectId}`,
@@ -45,10 +45,11 @@ describe("what a viewer sees of a cluster's projects", () => {
       startedAt: null,
       finishedAt: null,
       user: `${projectId}@x`,
+      scheduler: { jobId: `ml/ferry-${projectId}-run`, state: "PENDING", reason: "Unschedulable" },
     });
     const out = visibleRuns([run("a"), run("b")], new Set(["a"]));
     expect(out[0]).toMatchObject({ hidden: false, name: "secret-a" });
-    expect(out[1]).toMatchObject({ hidden: true, gpuCount: 2, status: "queued" });
+    expect(out[1]).toMatchObject({ hidden: true, gpuCount: 2, status: "queued", scheduler: null });
     expect(JSON.stringify(out[1])).not.toMatch(/secret-b|b@x|b-run/);
   });
 });

@@ -39,6 +39,7 @@ export function visibleRuns(rows: ClusterRunRow[], visible: ReadonlySet<string> 
   return rows.map((r) =>
     !visible || visible.has(r.projectId)
       ? { ...r, hidden: false }
-      : { ...r, hidden: true, runId: "", name: "", projectSlug: "", projectId: "", user: null },
+      : // A Kubernetes job id names the run: the scheduler's word goes too.
+        { ...r, hidden: true, runId: "", name: "", projectSlug: "", projectId: "", user: null, scheduler: null },
   );
 }

@@ -46,14 +46,16 @@ export async function listLaunchDatasets(db: Db, projectId: string, perDataset =
 export interface JobStatusOfRun {
   status: JobStatus;
   cancelRequested: boolean;
+  /** Slurm/Kubernetes: why the job waits in the cluster's queue, as last reported. */
+  schedulerReason: string | null;
 }
 
 /** Launch states of some runs of a project (a primary-key lookup per run: cheap for a page of 25). */
 export async function getJobStatuses(db: Db, projectId: string, runIds: string[]): Promise<Map<string, JobStatusOfRun>> {
   if (!runIds.length) return new Map();
   const rows = await db
-    .select({ runId: runJobs.runId, status: runJobs.status, cancelRequestedAt: runJobs.cancelRequestedAt })
+    .select({ runId: runJobs.runId, status: runJobs.status, cancelRequestedAt: runJobs.cancelRequestedAt, schedulerReason: runJobs.schedulerReason })
     .from(runJobs)
     .where(and(eq(runJobs.projectId, projectId), inArray(runJobs.runId, runIds)));
-  return new Map(rows.map((r) => [r.runId, { status: r.status, cancelRequested: r.cancelRequestedAt !== null }]));
+  return new Map(rows.map((r) => [r.runId, { status: r.status, cancelRequested: r.cancelRequestedAt !== null, schedulerReason: r.schedulerReason }]));
 }

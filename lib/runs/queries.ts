@@ -2,6 +2,7 @@ import "server-only";
 import { and, asc, eq, gte, sql } from "drizzle-orm";
 import { queryRows, type Db } from "@/db";
 import { clusters, datasetVersions, datasets, metricSeries, runJobs, runLogLines, runs } from "@/db/schema";
+import type { ExecutorKind } from "@/lib/agent/protocol";
 import type { ProjectRef } from "@/lib/auth/authorize";
 import type { JobStatus } from "./service";
 
@@ -12,9 +13,23 @@ export function stateOfMlflowStatus(status: string): RunState {
   return ({ RUNNING: "running", SCHEDULED: "scheduled", FINISHED: "succeeded", FAILED: "failed", KILLED: "cancelled" } as const)[status as "RUNNING"] ?? "failed";
 }
 
+/** What the cluster's own scheduler (Slurm, Kubernetes) says about the job, as the agent last reported it. */
+export interface SchedulerView {
+  /** Slurm: "42"; Kubernetes: "<namespace>/ferry-<run id>". */
+  jobId: string;
+  /** Slurm: PENDING, RUNNING, COMPLETED, CANCELLED, TIMEOUT…; Kubernetes: the pod's phase. */
+  state: string | null;
+  /** Why it waits: Slurm's reason code ("Resources", "Priority"…) or Kubernetes' message. */
+  reason: string | null;
+  updatedAt: string | null;
+}
+
 export interface JobView {
   status: RunState;
   cluster: string | null;
+  /** The executor of the cluster the run was handed to (null while none is). */
+  executor: ExecutorKind | null;
+  scheduler: SchedulerView | null;
   requestedCluster: string | null;
   gpus: { count: number; type: string | null; indices: number[] };
   command: string;
@@ -42,6 +57,7 @@ export async function getJobView(db: Db, project: ProjectRef, runId: string, off
     .select({
       job: runJobs,
       cluster: clusters.name,
+      executor: clusters.executor,
       costPerGpuHour: clusters.costPerGpuHour,
       dataset: datasets.name,
       version: datasetVersions.version,
@@ -60,6 +76,10 @@ export async function getJobView(db: Db, project: ProjectRef, runId: string, off
   return {
     status: job.status,
     cluster: j.cluster,
+    executor: j.executor,
+    scheduler: job.schedulerJobId
+      ? { jobId: job.schedulerJobId, state: job.schedulerState, reason: job.schedulerReason, updatedAt: iso(job.schedulerUpdatedAt) }
+      : null,
     requestedCluster: requested,
     gpus: { count: job.gpuCount, type: job.gpuType, indices: job.gpuIndices ?? [] },
     command: job.command,
@@ -129,7 +149,10 @@ export async function queueInfo(db: Db, job: QueuedJob, offlineAfterMs: number):
           p.gpu_type, coalesce(p.total, 0)::int as total,
           (select count(*)::int from gpu_allocations a where a.cluster_id = c.id and a.gpu_type = p.gpu_type) as used,
           q.max_gpus as quota,
-          (select count(*)::int from gpu_allocations a where a.cluster_id = c.id and a.project_id = ${job.projectId}) as project_used
+          -- Slurm and Kubernetes: no allocations in Ferry; the quota counts the runs handed to them and not ended.
+          case when c.executor = 'local'
+            then (select count(*)::int from gpu_allocations a where a.cluster_id = c.id and a.project_id = ${job.projectId})
+            else (select coalesce(sum(j.gpu_count), 0)::int from run_jobs j where j.cluster_id = c.id and j.project_id = ${job.projectId} and j.status in ('scheduled', 'running')) end as project_used
         from clusters c
         left join cluster_gpu_pools p on p.cluster_id = c.id
         left join cluster_quotas q on q.cluster_id = c.id and q.project_id = ${job.projectId}
@@ -161,6 +184,10 @@ export function waitReason(job: Pick<QueuedJob, "gpuCount" | "gpuType">, pools: 
   const best = withinQuota.reduce((a, b) => (Number(b.total) - Number(b.used) > Number(a.total) - Number(a.used) ? b : a));
   const free = Number(best.total) - Number(best.used);
   if (free < job.gpuCount) return `waiting for ${what}: ${best.used} of ${best.total} in use on ${best.name}`;
+  // Slurm and Kubernetes take runs their cluster has room for at all, and queue them themselves.
+  if (best.executor === "slurm" || best.executor === "kubernetes") {
+    return `${best.name} has ${what}; waiting for its agent to submit the run to ${best.executor === "slurm" ? "Slurm" : "Kubernetes"}${ahead}`;
+  }
   return `GPUs are free on ${best.name}; waiting for its agent to claim the run${ahead}`;
 }
 
@@ -209,6 +236,7 @@ export async function getRunStatusView(db: Db, project: ProjectRef, runId: strin
     startedAt: job ? job.startedAt : new Date(run.startTime).toISOString(),
     finishedAt: job ? job.finishedAt : run.endTime ? new Date(run.endTime).toISOString() : null,
     exitCode: job?.exitCode ?? null,
+    scheduler: job?.scheduler ? { jobId: job.scheduler.jobId, state: job.scheduler.state, reason: job.scheduler.reason } : null,
     metrics: await getLatestMetrics(db, project, runId),
     job,
   };

@@ -65,7 +65,7 @@ export default async function ClustersPage() {
                   <ClusterStatusBadge online={c.online} lastSeenAt={c.lastSeenAt} stacked />
                 </Td>
                 <Td className="text-slate-700">
-                  {describeGpus(c.gpus, c.inventoryReported).map((line) => (
+                  {describeGpus(c.gpus, c.inventoryReported, c.executor).map((line) => (
                     <span key={line} className="block whitespace-nowrap">
                       {line}
                     </span>

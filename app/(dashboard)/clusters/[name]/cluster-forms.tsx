@@ -3,18 +3,35 @@
 import { KeyRound, RotateCw } from "lucide-react";
 import { useActionState, useState } from "react";
 import { AgentTokenNotice } from "@/components/clusters/agent-token-notice";
+import { fieldsOf, settingsTitle } from "@/components/clusters/settings";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { controlClasses, Field } from "@/components/ui/field";
 import { SubmitButton } from "@/components/ui/submit-button";
 import { idleState, type ActionState } from "@/lib/actions/state";
+import type { ClusterSettings } from "@/lib/agent/protocol";
 import { revokeAgentTokenAction, rotateAgentTokenAction, setQuotaAction, updateClusterAction, type IssuedAgentToken } from "@/lib/clusters/actions";
 import { cn } from "@/lib/cn";
 
-export function EditClusterForm({ cluster, description, costPerGpuHour }: { cluster: string; description: string; costPerGpuHour: number | null }) {
+/** Description, cost, and the settings of the cluster's executor (none for local clusters). */
+export function EditClusterForm({
+  cluster,
+  executor,
+  description,
+  costPerGpuHour,
+  settings,
+}: {
+  cluster: string;
+  executor: string;
+  description: string;
+  costPerGpuHour: number | null;
+  settings: ClusterSettings;
+}) {
   const [state, action] = useActionState<ActionState, FormData>(updateClusterAction, idleState);
   const errors = state.status === "error" ? state.fieldErrors : undefined;
   const values = state.status === "error" ? state.values : undefined;
+  const fields = fieldsOf(executor);
+  const title = settingsTitle(executor);
   return (
     <form action={action} className="space-y-4" noValidate>
       <input type="hidden" name="cluster" value={cluster} />
@@ -24,6 +41,33 @@ export function EditClusterForm({ cluster, description, costPerGpuHour }: { clus
       <Field id="edit-cost" label="Cost per GPU-hour" errors={errors?.costPerGpuHour} hint="In dollars. Empty: cost is not tracked. Applies to all GPU-hours shown, past ones included.">
         {(p) => <input {...p} name="costPerGpuHour" inputMode="decimal" placeholder="2.50" defaultValue={values?.costPerGpuHour ?? costPerGpuHour ?? ""} className={cn(p.className, "max-w-40")} />}
       </Field>
+      {title && fields.length > 0 && (
+        <fieldset className="border-t border-slate-100 pt-4" aria-describedby="edit-settings-hint">
+          <legend className="float-left w-full text-sm font-semibold text-slate-900">{title}</legend>
+          <p id="edit-settings-hint" className="clear-both pt-1 text-xs text-slate-500">
+            Sent to the agent with its next heartbeat; runs submitted from then on use them.
+          </p>
+          <div className="mt-3 grid gap-4 sm:grid-cols-2">
+            {fields.map((f) => (
+              <Field key={f.key} id={`edit-${f.key}`} label={f.label} errors={errors?.[f.key]} hint={f.hint}>
+                {(p) => (
+                  <input
+                    {...p}
+                    // Remounted with the saved value after each save, so the field shows what is stored (trimmed).
+                    key={settings[f.key] ?? ""}
+                    name={f.key}
+                    placeholder={f.placeholder}
+                    defaultValue={values?.[f.key] ?? settings[f.key] ?? ""}
+                    autoComplete="off"
+                    spellCheck={false}
+                    className={cn(p.className, "font-mono")}
+                  />
+                )}
+              </Field>
+            ))}
+          </div>
+        </fieldset>
+      )}
       {state.status === "error" && state.message && !errors && <Alert tone="error">{state.message}</Alert>}
       {state.status === "success" && state.message && <Alert tone="success">{state.message}</Alert>}
       <SubmitButton pendingLabel="Saving…">Save changes</SubmitButton>

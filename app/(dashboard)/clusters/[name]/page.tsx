@@ -4,10 +4,12 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { ClusterStatusBadge } from "@/components/clusters/cluster-status-badge";
+import { fieldsOf, settingsTitle } from "@/components/clusters/settings";
 import { executorLabels, formatCost, formatCostPerGpuHour, formatGpuAsk, formatGpuHours, formatMemoryMb, gpuTypeLabel } from "@/components/clusters/format";
 import { GpuHoursChart } from "@/components/charts/lazy";
 import { formatDuration } from "@/components/runs/format";
 import { JobStatusBadge } from "@/components/runs/job-status-badge";
+import { describeSchedulerReason, meaningfulReason, schedulerNames } from "@/components/runs/scheduler";
 import { Forbidden } from "@/components/shell/forbidden";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardHeader } from "@/components/ui/card";
@@ -75,11 +77,27 @@ export default async function ClusterPage({ params }: Props) {
 
       <div className="grid gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-2">
-          <CardHeader title="Inventory" description="What the agent reported in its last hello." />
+          <CardHeader
+            title="Inventory"
+            description={
+              cluster.executor === "slurm"
+                ? "What the agent last reported; it reports again whenever Slurm's allocation changes."
+                : cluster.executor === "kubernetes"
+                  ? "What the agent last read from the nodes' nvidia.com/gpu capacity."
+                  : "What the agent reported in its last hello."
+            }
+          />
           <Inventory cluster={cluster} />
         </Card>
         <Card>
-          <CardHeader title="GPUs in use by project" />
+          {cluster.executor === "local" ? (
+            <CardHeader title="GPUs in use by project" />
+          ) : (
+            <CardHeader
+              title="GPUs held by project"
+              description={`Ferry's runs running or waiting in ${cluster.executor === "slurm" ? "Slurm's queue" : "Kubernetes"}, as quotas count them.`}
+            />
+          )}
           <InUse rows={usageRows} />
         </Card>
       </div>
@@ -91,7 +109,7 @@ export default async function ClusterPage({ params }: Props) {
 
       <Card>
         <CardHeader title="Recent runs" description="The last runs this cluster scheduled." />
-        <RunTable rows={recent} kind="recent" projectNames={projectNames} />
+        <RunTable rows={recent} kind="recent" projectNames={projectNames} executor={cluster.executor} />
       </Card>
 
       <Card>
@@ -138,7 +156,13 @@ export default async function ClusterPage({ params }: Props) {
           <Card>
             <CardHeader title="Settings" />
             <div className="max-w-2xl px-5 py-4">
-              <EditClusterForm cluster={cluster.name} description={cluster.description} costPerGpuHour={cluster.costPerGpuHour} />
+              <EditClusterForm
+                cluster={cluster.name}
+                executor={cluster.executor}
+                description={cluster.description}
+                costPerGpuHour={cluster.costPerGpuHour}
+                settings={cluster.settings}
+              />
             </div>
           </Card>
         </>
@@ -163,7 +187,7 @@ function Inventory({ cluster }: { cluster: Cluster }) {
         <div className="px-5 py-4 text-sm text-slate-600">No agent has connected yet, so the GPUs are unknown. Start the agent with the cluster&apos;s token.</div>
       ) : cluster.gpus.length === 0 ? (
         <div className="px-5 py-4 text-sm text-slate-600">CPU only: the agent reported no GPUs. Runs asking for 0 GPUs can run here.</div>
-      ) : (
+      ) : cluster.executor === "local" ? (
         <Table label="GPUs" columns={[{ label: "GPU type" }, { label: "Total", className: "text-right" }, { label: "In use", className: "text-right" }, { label: "Free", className: "text-right" }, { label: "Memory each", className: "text-right" }]}>
           {cluster.gpus.map((g) => (
             <tr key={g.type}>
@@ -175,6 +199,8 @@ function Inventory({ cluster }: { cluster: Cluster }) {
             </tr>
           ))}
         </Table>
+      ) : (
+        <SchedulerPools cluster={cluster} />
       )}
       <dl className="grid grid-cols-2 gap-x-6 gap-y-3 border-t border-slate-100 px-5 py-4 text-sm sm:grid-cols-3">
         {facts.map((f) => (
@@ -184,7 +210,95 @@ function Inventory({ cluster }: { cluster: Cluster }) {
           </div>
         ))}
       </dl>
+      <Settings cluster={cluster} />
     </>
+  );
+}
+
+/**
+ * Slurm and Kubernetes share their GPUs with others and place jobs themselves: what their scheduler
+ * has handed out to anyone (when it says, as Slurm does), and how much of it is Ferry's runs.
+ */
+function SchedulerPools({ cluster }: { cluster: Cluster }) {
+  const scheduler = schedulerNames[cluster.executor] ?? cluster.executor;
+  return (
+    <Table
+      label="GPUs"
+      columns={[
+        { label: "GPU type" },
+        { label: "Total", className: "text-right" },
+        { label: `Allocated in ${scheduler}` },
+        { label: "Free", className: "text-right" },
+        { label: "Memory each", className: "text-right" },
+      ]}
+    >
+      {cluster.gpus.map((g) => {
+        const allocated = g.allocated === null ? null : Math.min(g.allocated, g.count);
+        return (
+          <tr key={g.type}>
+            <Td className="font-medium text-slate-900">{gpuTypeLabel(g.type)}</Td>
+            <Td className="text-right tabular-nums">{formatCount(g.count)}</Td>
+            <Td>
+              {allocated === null ? (
+                <div className="space-y-1">
+                  <p className="whitespace-nowrap text-slate-700 tabular-nums">{formatCount(g.inUse)} by Ferry&apos;s runs</p>
+                  <p className="text-xs text-slate-500">{scheduler} does not report others&apos; use.</p>
+                </div>
+              ) : (
+                <div className="space-y-1">
+                  <AllocationBar total={g.count} allocated={allocated} ferry={Math.min(g.inUse, allocated)} />
+                  <p className="whitespace-nowrap text-slate-700 tabular-nums">
+                    {formatCount(allocated)} of {formatCount(g.count)} allocated in {scheduler}
+                  </p>
+                  <p className="text-xs whitespace-nowrap text-slate-500 tabular-nums">
+                    <span className="mr-1 inline-block size-2 rounded-full bg-brand-500" aria-hidden />
+                    {formatCount(g.inUse)} by Ferry&apos;s runs
+                    <span className="mr-1 ml-3 inline-block size-2 rounded-full bg-slate-400" aria-hidden />
+                    {formatCount(Math.max(0, allocated - g.inUse))} by other jobs
+                  </p>
+                </div>
+              )}
+            </Td>
+            <Td className="text-right tabular-nums">{allocated === null ? "—" : formatCount(g.count - allocated)}</Td>
+            <Td className="text-right tabular-nums">{formatMemoryMb(g.memoryMb)}</Td>
+          </tr>
+        );
+      })}
+    </Table>
+  );
+}
+
+/** Allocated GPUs out of the total: Ferry's runs first, then everyone else's. */
+function AllocationBar({ total, allocated, ferry }: { total: number; allocated: number; ferry: number }) {
+  const pct = (n: number) => `${total > 0 ? (n / total) * 100 : 0}%`;
+  return (
+    <div className="flex h-2 w-full max-w-56 overflow-hidden rounded-full bg-slate-100" aria-hidden>
+      <div className="bg-brand-500" style={{ width: pct(ferry) }} />
+      <div className="bg-slate-400" style={{ width: pct(allocated - ferry) }} />
+    </div>
+  );
+}
+
+/** The executor's settings, read-only: everyone reading the cluster sees where its runs go. */
+function Settings({ cluster }: { cluster: Cluster }) {
+  const title = settingsTitle(cluster.executor);
+  const fields = fieldsOf(cluster.executor);
+  if (!title || !fields.length) return null;
+  return (
+    <div className="border-t border-slate-100 px-5 py-4 text-sm">
+      <h3 className="font-medium text-slate-900">{title}</h3>
+      <dl className="mt-2 grid grid-cols-2 gap-x-6 gap-y-3 sm:grid-cols-3">
+        {fields.map((f) => {
+          const value = cluster.settings[f.key];
+          return (
+            <div key={f.key}>
+              <dt className="text-slate-500">{f.label}</dt>
+              <dd className="mt-0.5 break-words">{value ? <span className="font-mono text-slate-800">{value}</span> : <span className="text-slate-500 italic">{f.unset}</span>}</dd>
+            </div>
+          );
+        })}
+      </dl>
+    </div>
   );
 }
 
@@ -215,7 +329,7 @@ function InUse({ rows }: { rows: UsageRow[] }) {
   );
 }
 
-function RunTable({ rows, kind, projectNames }: { rows: VisibleRunRow[]; kind: "queue" | "recent"; projectNames: Map<string, string> }) {
+function RunTable({ rows, kind, projectNames, executor = "local" }: { rows: VisibleRunRow[]; kind: "queue" | "recent"; projectNames: Map<string, string>; executor?: string }) {
   const columns =
     kind === "queue"
       ? [{ label: "#", className: "w-12" }, { label: "Run" }, { label: "Project" }, { label: "Asks for" }, { label: "Queued for" }]
@@ -235,7 +349,15 @@ function RunTable({ rows, kind, projectNames }: { rows: VisibleRunRow[]; kind: "
     <Table label={kind === "queue" ? "Queue" : "Recent runs"} columns={columns}>
       {rows.map((r, i) => (
         <tr key={r.hidden ? `hidden-${i}` : r.runId}>
-          {kind === "queue" ? <Td className="text-slate-500 tabular-nums">{i + 1}</Td> : <Td><JobStatusBadge status={r.status} /></Td>}
+          {kind === "queue" ? (
+            <Td className="text-slate-500 tabular-nums">{i + 1}</Td>
+          ) : (
+            <Td>
+              <JobStatusBadge status={r.status} />
+              {/* Another project's run shows no job id: a Kubernetes one names the run. */}
+              {!r.hidden && r.status === "scheduled" && <SchedulerNote executor={executor} scheduler={r.scheduler ?? null} />}
+            </Td>
+          )}
           <Td>
             {r.hidden ? (
               <span className="text-slate-400 italic">Hidden</span>
@@ -258,6 +380,19 @@ function RunTable({ rows, kind, projectNames }: { rows: VisibleRunRow[]; kind: "
         </tr>
       ))}
     </Table>
+  );
+}
+
+/** Under a run waiting in Slurm's or Kubernetes' queue: its state and reason there. */
+function SchedulerNote({ executor, scheduler }: { executor: string; scheduler: VisibleRunRow["scheduler"] }) {
+  if (!scheduler) return null;
+  const reason = meaningfulReason(scheduler.reason);
+  const text = [scheduler.state, reason].filter(Boolean).join(" · ");
+  if (!text) return null;
+  return (
+    <p className="mt-1 max-w-56 truncate text-xs text-slate-500" title={reason ? describeSchedulerReason(executor, reason) : undefined}>
+      {text}
+    </p>
   );
 }
 

@@ -7,7 +7,12 @@ import { registerClusterSchema } from "@/lib/clusters/schemas";
 import { registerCluster } from "@/lib/clusters/service";
 import { agentOfflineAfterMs } from "@/lib/env";
 
-/** Every cluster with its inventory, GPUs in use and queue. Any signed-in user may read it. */
+/**
+ * Every cluster with its executor settings (`settings`: partition, timeLimit, account for Slurm;
+ * namespace, image for Kubernetes), inventory (`gpus[]`: count, inUse by Ferry's runs, `allocated`
+ * by the cluster's own scheduler, null when it does not say), GPUs in use and queue. Any signed-in
+ * user may read it.
+ */
 export async function GET(request: Request) {
   await connection();
   try {

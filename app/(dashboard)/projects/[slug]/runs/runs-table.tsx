@@ -7,11 +7,18 @@ import { useState } from "react";
 import { formatDuration, formatMetric } from "@/components/runs/format";
 import { JobStatusBadge } from "@/components/runs/job-status-badge";
 import { RunStatusBadge } from "@/components/runs/run-status-badge";
+import { meaningfulReason } from "@/components/runs/scheduler";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { formatCount, formatDateTime, formatRelative } from "@/lib/format";
 import type { RunsPage } from "@/lib/tracking/runs-page";
 import { comparePageUrl, runPageUrl } from "@/lib/tracking/views";
 import { cn } from "@/lib/cn";
+
+/** "scheduled · Resources" while the run waits in the cluster's own queue (Slurm, Kubernetes). */
+function waitingTitle(job: NonNullable<RunsPage["rows"][number]["job"]>): string | undefined {
+  const reason = meaningfulReason(job.schedulerReason);
+  return job.status === "scheduled" && reason ? `scheduled · ${reason}` : undefined;
+}
 
 type Col = { id: string; label: string; sort: string | null; numeric?: boolean };
 
@@ -205,7 +212,13 @@ export function RunsTable({ slug, filter, data }: { slug: string; filter: string
                 </td>
                 <td className="px-3 py-2.5">
                   {/* Launched runs show their launch state (queued, lost…), which MLflow's status cannot express. */}
-                  {r.job ? <JobStatusBadge status={r.job.status} cancelling={r.job.cancelRequested} /> : <RunStatusBadge status={r.status} />}
+                  {r.job ? (
+                    <span title={waitingTitle(r.job)}>
+                      <JobStatusBadge status={r.job.status} cancelling={r.job.cancelRequested} />
+                    </span>
+                  ) : (
+                    <RunStatusBadge status={r.status} />
+                  )}
                 </td>
                 <td className="px-3 py-2.5">
                   <Link href={runPageUrl(slug, r.id)} className="font-medium whitespace-nowrap text-brand-700 hover:underline">

@@ -7,6 +7,7 @@ import { useActionState, useEffect, useState } from "react";
 import { formatCost, formatGpuAsk, formatGpuHours } from "@/components/clusters/format";
 import { formatDuration } from "@/components/runs/format";
 import { isJobActive, JobStatusBadge } from "@/components/runs/job-status-badge";
+import { meaningfulReason, schedulerJobLabel, schedulerNames, schedulerWait } from "@/components/runs/scheduler";
 import { Alert } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
@@ -43,6 +44,7 @@ export function LaunchCard({ slug, runId, job, canWrite }: { slug: string; runId
           </p>
         </div>
       )}
+      {job.status === "scheduled" && <SchedulerWait job={job} />}
       <dl className="grid gap-x-6 gap-y-3 px-5 py-4 text-sm sm:grid-cols-2 lg:grid-cols-4">
         <Item label="State">
           <JobStatusBadge status={job.status} cancelling={job.cancelRequested} />
@@ -65,6 +67,12 @@ export function LaunchCard({ slug, runId, job, canWrite }: { slug: string; runId
             </span>
           )}
         </Item>
+        {job.scheduler && (
+          <Item label={schedulerJobLabel(job.executor)}>
+            <span className="block font-mono break-all">{job.scheduler.jobId}</span>
+            {job.scheduler.state && <span className="block font-mono text-xs text-slate-500">{job.scheduler.state}</span>}
+          </Item>
+        )}
         <Item label="GPUs">{describeGpus(job)}</Item>
         <Item label="Priority">{job.priority}</Item>
         <Item label="Queued">
@@ -110,6 +118,41 @@ export function LaunchCard({ slug, runId, job, canWrite }: { slug: string; runId
         </div>
       </div>
     </Card>
+  );
+}
+
+/** While a run waits in the cluster's own queue (Slurm, Kubernetes): why, in the scheduler's word and ours. */
+function SchedulerWait({ job }: { job: JobView }) {
+  const name = job.executor ? schedulerNames[job.executor] : undefined;
+  if (!name) return null;
+  const reason = meaningfulReason(job.scheduler?.reason);
+  let line: React.ReactNode;
+  if (reason) {
+    const { lead, detail } = schedulerWait(job.executor, reason);
+    line = (
+      <>
+        <strong className="font-semibold">{lead}:</strong> {detail}
+      </>
+    );
+  } else if (job.scheduler) {
+    line = (
+      <>
+        <strong className="font-semibold">Submitted to {name}</strong> — {name} has not started it yet{job.scheduler.state ? ` (${job.scheduler.state})` : ""}.
+      </>
+    );
+  } else {
+    line = (
+      <>
+        <strong className="font-semibold">Handed to {job.cluster}</strong> — waiting for its agent to submit it to {name}.
+      </>
+    );
+  }
+  return (
+    <div className="border-b border-slate-100 px-5 py-3">
+      <p className="text-sm text-slate-800" role="status">
+        {line}
+      </p>
+    </div>
   );
 }
 

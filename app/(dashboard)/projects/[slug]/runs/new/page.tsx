@@ -37,7 +37,8 @@ export default async function LaunchRunPage({ params, searchParams }: Props) {
     executor: c.executor,
     online: c.online,
     inventoryReported: c.inventoryReported,
-    gpus: c.gpus.map((g) => ({ type: g.type, count: g.count, inUse: g.inUse })),
+    // Where the cluster's scheduler reports its allocation (Slurm), others' jobs count too.
+    gpus: c.gpus.map((g) => ({ type: g.type, count: g.count, inUse: Math.max(g.inUse, g.allocated ?? 0) })),
   }));
 
   return (

@@ -10,7 +10,9 @@ type Params = { params: Promise<{ slug: string; runId: string }> };
 
 /**
  * A run's state for pipelines and scripts: {id, status, cluster, gpus, queuedAt, startedAt,
- * finishedAt, exitCode, metrics: {key: latest}}, plus `job` (queue position and reason, command…).
+ * finishedAt, exitCode, scheduler, metrics: {key: latest}}, plus `job` (queue position and reason,
+ * command…). `scheduler` is {jobId, state, reason} on Slurm and Kubernetes clusters once the agent
+ * has submitted the job there ("42", "PENDING", "Resources"), null otherwise.
  */
 export async function GET(request: Request, { params }: Params) {
   await connection();

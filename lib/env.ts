@@ -31,6 +31,9 @@ const envSchema = z.object({
   FERRY_UPLOAD_LIMIT_MB: z.coerce.number().positive().max(1_000_000).default(500),
   // A cluster whose agent has been silent this long is offline; its running runs become lost.
   FERRY_AGENT_OFFLINE_AFTER_S: z.coerce.number().min(1).max(86_400).default(60),
+  // Slurm and Kubernetes clusters: runs in their scheduler run on without the agent, so they become
+  // lost only after the agent has been silent this long (at least the offline timeout above).
+  FERRY_AGENT_SCHEDULER_LOST_AFTER_S: z.coerce.number().min(1).max(30 * 86_400).default(900),
   // The web server starts an agent for the cluster "local" on this machine unless this is 0.
   FERRY_LOCAL_AGENT: z
     .enum(["1", "0", "true", "false", ""])
@@ -60,6 +63,7 @@ export const isBuildPhase = env.NEXT_PHASE === "phase-production-build";
 export const dataDir = path.resolve(env.FERRY_DATA_DIR);
 export const demoEnabled = !isProduction || env.FERRY_DEMO;
 export const agentOfflineAfterMs = env.FERRY_AGENT_OFFLINE_AFTER_S * 1000;
+export const schedulerLostAfterMs = Math.max(agentOfflineAfterMs, env.FERRY_AGENT_SCHEDULER_LOST_AFTER_S * 1000);
 export const agentHeartbeatIntervalMs = Math.max(1000, Math.min(10_000, Math.floor(agentOfflineAfterMs / 6)));
 export const uploadLimitBytes = Math.floor(env.FERRY_UPLOAD_LIMIT_MB * 1_000_000);
 

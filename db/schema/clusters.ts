@@ -67,6 +67,8 @@ export const clusterGpuPools = pgTable(
     memoryMb: integer("memory_mb"),
     // GPUs the cluster's own scheduler has handed out, to anyone (Slurm); null where unknown.
     allocated: integer("allocated"),
+    // Most GPUs of the type on one node (a run's GPUs are on one node); null: all on one machine.
+    maxPerNode: integer("max_per_node"),
   },
   (t) => [primaryKey({ columns: [t.clusterId, t.gpuType] }), check("cluster_gpu_pools_total", sql`${t.total} >= 0`)],
 );

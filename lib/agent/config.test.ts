@@ -60,6 +60,6 @@ describe("agent configuration", () => {
     expect(parseConfig(base, {}, cwd)).toMatchObject({ executor: "local", maxJobs: 4 });
     expect(parseConfig([...base, "--executor", "slurm"], {}, cwd)).toMatchObject({ executor: "slurm", maxJobs: 64, gpus: null });
     expect(parseConfig([...base, "--max-jobs", "8"], { FERRY_AGENT_EXECUTOR: "kubernetes" }, cwd)).toMatchObject({ executor: "kubernetes", maxJobs: 8 });
-    expect(() => parseConfig([...base, "--executor", "slurm", "--gpus", "h100:4"], {}, cwd)).toThrow("--gpus (FERRY_AGENT_GPUS) is for the local executor: a slurm cluster's GPUs are read from Slurm");
+    expect(() => parseConfig([...base, "--executor", "slurm", "--gpus", "h100:4"], {}, cwd)).toThrow("--gpus (FERRY_AGENT_GPUS) is for the local executor: a slurm cluster's GPUs are read from Slurm (sinfo)");
   });
 });

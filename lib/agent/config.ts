@@ -146,7 +146,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   }
   const v = parsed.data;
   if (v.executor !== "local" && v.gpus !== undefined) {
-    throw new ConfigError(`--gpus (FERRY_AGENT_GPUS) is for the local executor: a ${v.executor} cluster's GPUs are read from ${v.executor === "slurm" ? "Slurm (scontrol show node)" : "its nodes"}`);
+    throw new ConfigError(`--gpus (FERRY_AGENT_GPUS) is for the local executor: a ${v.executor} cluster's GPUs are read from ${v.executor === "slurm" ? "Slurm (sinfo)" : "its nodes"}`);
   }
   const stateDir = path.resolve(cwd, v["state-dir"]);
   return {

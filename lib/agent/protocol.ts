@@ -37,6 +37,8 @@ export const inventorySchema = z.object({
         memoryMb: z.number().int().min(0).max(10_000_000).nullable().optional(),
         /** GPUs the cluster's own scheduler has handed out (to anyone), where it says so (Slurm). */
         allocated: z.number().int().min(0).max(4096).nullable().optional(),
+        /** Most of them on one node: a run's GPUs are on one node (Slurm's --gres and a pod's limit are per node). */
+        perNode: z.number().int().min(0).max(4096).nullable().optional(),
       }),
     )
     .max(64),

@@ -85,11 +85,11 @@ export class JobReporter {
     if (progress.state === "running" && !state.runningReported) {
       state.runningReported = true;
       state.pendingStatus.push({ status: "running", at: Date.now(), ...(scheduler ? { scheduler } : {}) });
-    } else if (progress.state === "pending" && changed) {
-      const last = state.pendingStatus.at(-1);
-      // An unsent "pending" is replaced: only the scheduler's latest word matters.
-      if (last?.status === "pending") state.pendingStatus.pop();
-      state.pendingStatus.push({ status: "pending", at: Date.now(), scheduler: progress.scheduler });
+    } else if (changed && (progress.state === "pending" || state.scheduler?.state !== scheduler.state)) {
+      // Waiting (again: a requeued job), or running again after that: the scheduler's word changes
+      // on the run page. An unsent "pending" is replaced: only the scheduler's latest word matters.
+      if (progress.state === "pending" && state.pendingStatus.at(-1)?.status === "pending") state.pendingStatus.pop();
+      state.pendingStatus.push({ status: progress.state, at: Date.now(), scheduler: scheduler! });
     } else if (!changed) return;
     state.scheduler = scheduler;
     this.deps.save();

@@ -117,7 +117,7 @@ class Agent {
 
   private async setUp(): Promise<void> {
     this.executor = this.deps.executor ?? (await this.createExecutor());
-    this.inventory = await this.executor.inventory();
+    this.inventory = await this.firstInventory();
     const { pollIntervalMs, retryMaxMs } = this.config.timing;
     this.reporter = new JobReporter(
       {
@@ -148,6 +148,18 @@ class Agent {
     }
   }
 
+  /** The inventory for hello; a scheduler briefly unreachable (slurmctld restarting) is waited for. */
+  private async firstInventory(): Promise<Inventory> {
+    for (;;) {
+      try {
+        return await this.executor.inventory();
+      } catch (error) {
+        this.log.warn(`could not read the cluster's inventory (${errorText(error)}); trying again in ${Math.round(this.config.timing.retryMaxMs / 1000)} s`);
+        await sleep(this.config.timing.retryMaxMs, this.polling.signal);
+      }
+    }
+  }
+
   private configure(settings: ClusterSettings | undefined): void {
     if (settings) this.executor.configure(settings);
   }
@@ -155,7 +167,7 @@ class Agent {
   /** The inventory for a heartbeat: asked again each time, sent only when it changed. A failure to ask is logged, not fatal. */
   private async freshInventory(): Promise<Inventory | undefined> {
     try {
-      this.inventory = await this.executor.inventory();
+      this.inventory = await this.firstInventory();
     } catch (error) {
       this.log.warn(`could not read the cluster's inventory: ${errorText(error)}`);
       return undefined;

@@ -7,11 +7,12 @@
 //   trackingIngest  — runs/log-batch points/s over HTTP; retry cost at 10k vs 1M points of history
 //   claiming   — 16 concurrent claimers × 10,000 queued runs: claims/s, exactly once, no over-allocation, fencing
 //   launch     — time from launch to `running` on the local agent
+//   slurmLaunch — launch → submitted → running → succeeded on a Slurm cluster (SLURM_CONF; skipped without)
 //   drift      — drift of a 100,000-row × 50-feature batch against its reference, raw and prepared
 //   monitoringIngest — prediction batches (10,000 rows) through the ingest API over HTTP: rows/s, duplicate path
 // BENCH_ONLY=<part> runs one part.
 import os from "node:os";
-import { benchClaiming, benchLaunch } from "./clusters";
+import { benchClaiming, benchLaunch, benchSlurmLaunch } from "./clusters";
 import { benchDrift, benchMonitoringIngest } from "./monitoring";
 import { benchPages } from "./pages";
 import { benchProfiling } from "./profile";
@@ -26,6 +27,7 @@ const parts: Record<string, () => Promise<Record<string, unknown>>> = {
   trackingIngest: benchTrackingIngest,
   claiming: benchClaiming,
   launch: benchLaunch,
+  slurmLaunch: benchSlurmLaunch,
   drift: benchDrift,
   monitoringIngest: benchMonitoringIngest,
 };

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +7,7 @@ import { runJobs, runLogLines, runs } from "@/db/schema";
 import { createFixtureOrg, createTestDatabase, testDbKind, type TestDatabase } from "@/db/testing";
 import { request } from "@/lib/actions/testing";
 import { resolveActor, type Actor } from "@/lib/auth/authorize";
+import { spawnAgentProcess, until, type AgentProcess } from "./testing-agent";
 
 // The real agent (`lib/agent/cli.ts`, a separate process with the local executor) against Ferry's
 // agent routes over real HTTP, on a real database. A short offline timeout keeps the test quick.
@@ -25,22 +25,10 @@ const { sweepOfflineClusters } = await import("./scheduler");
 const { launchRun } = await import("@/lib/runs/service");
 const { launchRunSchema } = await import("@/lib/runs/schemas");
 
-interface Agent {
-  proc: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+type Agent = AgentProcess;
 
 function startAgent(server: string, token: string, stateDir: string): Agent {
-  let out = "";
-  // One process (node with tsx's loader), so that SIGKILL really kills the agent.
-  const proc = spawn(process.execPath, ["--import", "tsx", "lib/agent/cli.ts", "--server", server, "--executor", "local", "--state-dir", stateDir, "--gpus", "none"], {
-    env: { ...process.env, FERRY_AGENT_TOKEN: token },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  proc.stdout!.on("data", (d) => (out += d));
-  proc.stderr!.on("data", (d) => (out += d));
-  return { proc, output: () => out, exited: new Promise((r) => proc.on("exit", (code) => r(code))) };
+  return spawnAgentProcess(server, token, stateDir, ["--executor", "local", "--gpus", "none"]);
 }
 
 function processesMatching(needle: string): string[] {
@@ -57,16 +45,6 @@ function processesMatching(needle: string): string[] {
 }
 
 const processRunning = (needle: string) => processesMatching(needle).length > 0;
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 // A job that prints numbered lines for a while; `ticks` × 0.1 s.
 const counter = (ticks: number) => `for i in $(seq 1 ${ticks}); do echo "line $i"; sleep 0.1; done`;

@@ -63,23 +63,28 @@ async function clusterSettings(db: Db | Tx, clusterId: string): Promise<ClusterS
 
 /** The agent's inventory replaces what the cluster had (under the cluster's lock); GPUs still allocated stay until released. */
 async function applyInventory(tx: Tx, clusterId: string, inventory: Inventory): Promise<void> {
-  const pools = new Map<string, { count: number; memoryMb: number | null; allocated: number | null }>();
+  const pools = new Map<string, { count: number; memoryMb: number | null; allocated: number | null; perNode: number | null }>();
   for (const g of inventory.gpus) {
     const prev = pools.get(g.type);
-    const allocated = g.allocated ?? null;
+    // What a scheduler reports handed out cannot exceed what it has.
+    const allocated = g.allocated === null || g.allocated === undefined ? null : Math.min(g.allocated, g.count);
     pools.set(g.type, {
       count: (prev?.count ?? 0) + g.count,
       memoryMb: g.memoryMb ?? prev?.memoryMb ?? null,
       allocated: allocated === null && (prev?.allocated ?? null) === null ? null : (prev?.allocated ?? 0) + (allocated ?? 0),
+      perNode: g.perNode === null || g.perNode === undefined ? (prev?.perNode ?? null) : Math.max(prev?.perNode ?? 0, Math.min(g.perNode, g.count)),
     });
   }
   await tx.update(clusters).set({ cpus: inventory.cpus ?? null, memoryMb: inventory.memoryMb ?? null, inventoryAt: sql`now()` }).where(eq(clusters.id, clusterId));
-  await tx.update(clusterGpuPools).set({ total: 0, allocated: null }).where(eq(clusterGpuPools.clusterId, clusterId));
+  await tx.update(clusterGpuPools).set({ total: 0, allocated: null, maxPerNode: null }).where(eq(clusterGpuPools.clusterId, clusterId));
   for (const [gpuType, p] of pools) {
     await tx
       .insert(clusterGpuPools)
-      .values({ clusterId: clusterId, gpuType, total: p.count, memoryMb: p.memoryMb, allocated: p.allocated })
-      .onConflictDoUpdate({ target: [clusterGpuPools.clusterId, clusterGpuPools.gpuType], set: { total: p.count, memoryMb: p.memoryMb, allocated: p.allocated } });
+      .values({ clusterId: clusterId, gpuType, total: p.count, memoryMb: p.memoryMb, allocated: p.allocated, maxPerNode: p.perNode })
+      .onConflictDoUpdate({
+        target: [clusterGpuPools.clusterId, clusterGpuPools.gpuType],
+        set: { total: p.count, memoryMb: p.memoryMb, allocated: p.allocated, maxPerNode: p.perNode },
+      });
     if (p.count > 0) {
       await tx.execute(
         sql`insert into cluster_gpu_devices (cluster_id, gpu_type, idx) select ${clusterId}, ${gpuType}, g from generate_series(0, ${p.count - 1}) g on conflict do nothing`,
@@ -252,7 +257,8 @@ function schedulerFields(req: StatusRequest) {
 export async function reportStatus(db: Db, cluster: AgentCluster, req: StatusRequest): Promise<{ status: string }> {
   const result = await db.transaction(async (tx) => {
     const job = await lockCurrentJob(tx, cluster, req);
-    if (job.status === req.status) return job.status;
+    // A terminal report repeated (its answer was lost) changes nothing.
+    if (job.status === req.status && req.status !== "running") return job.status;
     if (job.status === "lost") throw new StaleClaimError("This run was marked lost after the agent stopped reporting; its claim is over. Stop the job.");
     if (job.status !== "scheduled" && job.status !== "running") {
       throw new StaleClaimError(`This run has already ended (${job.status}); a later report cannot change it.`);

@@ -85,6 +85,44 @@ describe(`scheduler on ${testDbKind}`, () => {
     await end();
   });
 
+  it("Slurm and Kubernetes clusters: a run that fits one node is handed out whatever is free (their scheduler queues it), without devices; quotas over runs handed out; images only on Kubernetes; submitted runs outlive a silent agent for the scheduler grace", async () => {
+    const slurm = await addCluster(t.db, admin, "slurm-q", [], "slurm");
+    // Slurm has handed out 7 of its 8 H100s (to anyone); 4 at most on one node.
+    await hello(t.db, slurm, { protocol: 1, agentVersion: "t", hostname: "login", executor: "slurm", inventory: { gpus: [{ type: "h100", count: 8, allocated: 7, perNode: 4 }] }, jobs: [] }, testTimings);
+    const a = await launch({ command: "a", gpus: { count: 4, type: "h100" }, cluster: "slurm-q" });
+    const b = await launch({ command: "b", gpus: { count: 4, type: "h100" }, cluster: "slurm-q" });
+    await expect(launch({ command: "image", cluster: "slurm-q", code: { image: "ghcr.io/acme/train:1" } })).rejects.toThrow(
+      'Cluster "slurm-q" runs jobs as Slurm batch jobs and cannot run a container image. Launch on a Kubernetes cluster, or give a git repository instead.',
+    );
+    await expect(launch({ command: "x", gpus: { count: 8, type: "h100" }, cluster: "slurm-q" })).rejects.toThrow(
+      'Cluster "slurm-q" cannot run 8 × H100: it has 8 × H100 (at most 4 on one node).',
+    );
+    const got = await claimRuns(t.db, slurm.id, 10);
+    expect(got.map((r) => [r.runId, r.gpuType, r.gpuIndices])).toEqual([
+      [a.id, "h100", []],
+      [b.id, "h100", []],
+    ]);
+    expect(await queryRows(t.db, sql`select * from gpu_allocations where cluster_id = ${slurm.id}`)).toEqual([]);
+    // A quota counts the GPUs of the project's runs handed out and not ended: 8 of 8 now.
+    await setQuota(t.db, admin, slurm, { projectId: org.project.id, maxGpus: 8 });
+    await launch({ command: "c", gpus: { count: 1, type: "h100" }, cluster: "slurm-q" });
+    expect(await claimRuns(t.db, slurm.id, 10)).toEqual([]);
+    await setQuota(t.db, admin, slurm, { projectId: org.project.id, maxGpus: null });
+
+    // a was submitted (Slurm job 41, pending); b not yet. The agent goes silent past the offline timeout.
+    const [ca] = got;
+    await reportStatus(t.db, slurm, { id: a.id, fence: ca!.fence, status: "pending", at: Date.now(), scheduler: { jobId: "41", state: "PENDING", reason: "Resources" } });
+    expect(await t.db.select({ s: runJobs.status, id: runJobs.schedulerJobId, r: runJobs.schedulerReason }).from(runJobs).where(eq(runJobs.runId, a.id))).toEqual([
+      { s: "scheduled", id: "41", r: "Resources" },
+    ]);
+    await t.db.execute(sql`update clusters set last_seen_at = now() - interval '120 seconds' where id = ${slurm.id}`);
+    expect(await sweepOfflineClusters(t.db, 60_000)).toEqual({ lost: [], requeued: [] });
+    const swept = await sweepOfflineClusters(t.db, 60_000, 100_000);
+    // Submitted: it may be running in Slurm, so it is not handed out again; b goes back to the queue.
+    expect(swept).toEqual({ lost: [a.id], requeued: [b.id] });
+    await end();
+  });
+
   it("refuses at launch what no cluster can run, with a message that says why, and writes nothing", async () => {
     await addCluster(t.db, admin, "small", [{ type: "h100", count: 8 }]);
     const before = await t.counts("runs", "run_jobs", "run_params", "audit_log");

@@ -36,33 +36,16 @@ export async function claimRuns(db: Db, clusterId: string, max: number, tokenHas
     const token = tokenHash ? sql`agent_token_hash = ${tokenHash}` : sql`agent_token_hash is not null`;
     const [cluster] = await queryRows<{ executor: string }>(tx, sql`select executor from clusters where id = ${clusterId} and ${token} for update`);
     if (!cluster) return [];
-    if (cluster.executor !== "local") return claimForScheduler(tx, clusterId, max);
+    if (cluster.executor !== "local") return claimForScheduler(tx, clusterId, cluster.executor, max);
     const free = await freeDevices(tx, clusterId);
-    const maxFree = Math.max(0, ...[...free.values()].map((d) => d.length));
-    const quotas = new Map(
-      (await queryRows<{ project_id: string; max_gpus: number }>(tx, sql`select project_id, max_gpus from cluster_quotas where cluster_id = ${clusterId}`)).map((q) => [q.project_id, q.max_gpus]),
-    );
+    const quotas = await quotasOf(tx, clusterId);
     const inUse = new Map(
       (
         await queryRows<{ project_id: string; n: number }>(tx, sql`select project_id, count(*)::int as n from gpu_allocations where cluster_id = ${clusterId} group by project_id`)
       ).map((r) => [r.project_id, Number(r.n)]),
     );
-    // Fit and quota are checked here already, so that runs that cannot start now never fill the window
-    // of candidates (a backlog over its quota must not starve other projects).
-    const freeOfType = [...free].map(([t, d]) => sql`(gpu_type = ${t} and gpu_count <= ${d.length})`);
-    const quotaLeft = [...quotas].map(([p, q]) => sql`(project_id = ${p} and gpu_count > 0 and gpu_count > ${q - (inUse.get(p) ?? 0)})`);
-    const candidates = await queryRows<Candidate>(
-      tx,
-      sql`select run_id, project_id, gpu_type, gpu_count from run_jobs
-          where status = 'queued' and cancel_requested_at is null
-            and (requested_cluster_id = ${clusterId} or requested_cluster_id is null)
-            and (gpu_count = 0 or (gpu_type is null and gpu_count <= ${maxFree}) ${freeOfType.length ? sql`or ${sql.join(freeOfType, sql` or `)}` : sql``})
-            ${quotaLeft.length ? sql`and not (${sql.join(quotaLeft, sql` or `)})` : sql``}
-            ${cluster.executor === "local" ? sql`and code_image is null` : sql``}
-          order by priority desc, seq
-          limit ${CANDIDATES}
-          for update skip locked`,
-    );
+    const capacity = new Map([...free].map(([type, devices]) => [type, devices.length]));
+    const candidates = await lockCandidates(tx, clusterId, { capacity, quotas, inUse, images: false, limit: CANDIDATES });
     const claimed: ClaimedRun[] = [];
     for (const c of candidates) {
       if (claimed.length >= max) break;
@@ -86,17 +69,20 @@ export async function claimRuns(db: Db, clusterId: string, max: number, tokenHas
  * counted over its runs handed to the cluster and not ended), and waits in the cluster's own queue
  * until they are free, with the scheduler's reason shown in Ferry. Ferry allocates no devices there.
  */
-async function claimForScheduler(tx: Tx, clusterId: string, max: number): Promise<ClaimedRun[]> {
+async function claimForScheduler(tx: Tx, clusterId: string, executor: string, max: number): Promise<ClaimedRun[]> {
   const totals = new Map(
-    (await queryRows<{ gpu_type: string; total: number }>(tx, sql`select gpu_type, total from cluster_gpu_pools where cluster_id = ${clusterId} and total > 0`)).map((p) => [
+    // What one run can get: its GPUs are on one node.
+    (
+      await queryRows<{ gpu_type: string; total: number }>(
+        tx,
+        sql`select gpu_type, least(total, coalesce(max_per_node, total)) as total from cluster_gpu_pools where cluster_id = ${clusterId} and total > 0`,
+      )
+    ).map((p) => [
       p.gpu_type,
       Number(p.total),
     ]),
   );
-  const maxTotal = Math.max(0, ...totals.values());
-  const quotas = new Map(
-    (await queryRows<{ project_id: string; max_gpus: number }>(tx, sql`select project_id, max_gpus from cluster_quotas where cluster_id = ${clusterId}`)).map((q) => [q.project_id, q.max_gpus]),
-  );
+  const quotas = await quotasOf(tx, clusterId);
   const inUse = new Map(
     (
       await queryRows<{ project_id: string; n: number }>(
@@ -105,19 +91,7 @@ async function claimForScheduler(tx: Tx, clusterId: string, max: number): Promis
       )
     ).map((r) => [r.project_id, Number(r.n)]),
   );
-  const ofType = [...totals].map(([t, n]) => sql`(gpu_type = ${t} and gpu_count <= ${n})`);
-  const quotaLeft = [...quotas].map(([p, q]) => sql`(project_id = ${p} and gpu_count > 0 and gpu_count > ${q - (inUse.get(p) ?? 0)})`);
-  const candidates = await queryRows<Candidate>(
-    tx,
-    sql`select run_id, project_id, gpu_type, gpu_count from run_jobs
-        where status = 'queued' and cancel_requested_at is null
-          and (requested_cluster_id = ${clusterId} or requested_cluster_id is null)
-          and (gpu_count = 0 or (gpu_type is null and gpu_count <= ${maxTotal}) ${ofType.length ? sql`or ${sql.join(ofType, sql` or `)}` : sql``})
-          ${quotaLeft.length ? sql`and not (${sql.join(quotaLeft, sql` or `)})` : sql``}
-        order by priority desc, seq
-        limit ${Math.min(CANDIDATES, max)}
-        for update skip locked`,
-  );
+  const candidates = await lockCandidates(tx, clusterId, { capacity: totals, quotas, inUse, images: executor === "kubernetes", limit: Math.min(CANDIDATES, max) });
   const claimed: ClaimedRun[] = [];
   for (const c of candidates) {
     const count = Number(c.gpu_count);
@@ -129,6 +103,40 @@ async function claimForScheduler(tx: Tx, clusterId: string, max: number): Promis
     claimed.push(await assign(tx, clusterId, c, c.gpu_type, []));
   }
   return claimed;
+}
+
+/** Most GPUs each project may hold at once on the cluster (projects without a quota: no entry). */
+async function quotasOf(tx: Tx, clusterId: string): Promise<Map<string, number>> {
+  const rows = await queryRows<{ project_id: string; max_gpus: number }>(tx, sql`select project_id, max_gpus from cluster_quotas where cluster_id = ${clusterId}`);
+  return new Map(rows.map((q) => [q.project_id, Number(q.max_gpus)]));
+}
+
+/**
+ * Queued runs the cluster may take, in scheduling order, locked (other claimers skip them): those
+ * whose GPUs fit `capacity` (per type, what one run can get now) and their project's quota. Fit and
+ * quota are checked here already, so that runs that cannot start never fill the window of candidates
+ * (a backlog over its quota must not starve other projects).
+ */
+async function lockCandidates(
+  tx: Tx,
+  clusterId: string,
+  o: { capacity: Map<string, number>; quotas: Map<string, number>; inUse: Map<string, number>; images: boolean; limit: number },
+): Promise<Candidate[]> {
+  const anyType = Math.max(0, ...o.capacity.values());
+  const ofType = [...o.capacity].map(([t, n]) => sql`(gpu_type = ${t} and gpu_count <= ${n})`);
+  const quotaLeft = [...o.quotas].map(([p, q]) => sql`(project_id = ${p} and gpu_count > 0 and gpu_count > ${q - (o.inUse.get(p) ?? 0)})`);
+  return queryRows<Candidate>(
+    tx,
+    sql`select run_id, project_id, gpu_type, gpu_count from run_jobs
+        where status = 'queued' and cancel_requested_at is null
+          and (requested_cluster_id = ${clusterId} or requested_cluster_id is null)
+          and (gpu_count = 0 or (gpu_type is null and gpu_count <= ${anyType}) ${ofType.length ? sql`or ${sql.join(ofType, sql` or `)}` : sql``})
+          ${quotaLeft.length ? sql`and not (${sql.join(quotaLeft, sql` or `)})` : sql``}
+          ${o.images ? sql`` : sql`and code_image is null`}
+        order by priority desc, seq
+        limit ${o.limit}
+        for update skip locked`,
+  );
 }
 
 /** Free device indices per GPU type, lowest first. */
@@ -212,13 +220,20 @@ export async function markLost(tx: Tx, runIds: string[], message: string): Promi
 
 /**
  * Clusters whose agent has been silent for `offlineAfterMs`: runs they had started are `lost`, runs
- * they had claimed but not started go back to the queue for another agent. Returns what changed.
+ * they had claimed but not started go back to the queue for another agent. Slurm and Kubernetes
+ * clusters get `schedulerLostAfterMs`: their jobs run on in the cluster's scheduler while the agent is
+ * away (a login node rebooting), and a restarted agent re-attaches to them. Returns what changed.
  */
-export async function sweepOfflineClusters(db: Db, offlineAfterMs: number): Promise<{ lost: string[]; requeued: string[] }> {
-  const stale = await queryRows<{ id: string; name: string }>(
+export async function sweepOfflineClusters(
+  db: Db,
+  offlineAfterMs: number,
+  schedulerLostAfterMs = Math.max(offlineAfterMs, 15 * 60_000),
+): Promise<{ lost: string[]; requeued: string[] }> {
+  const silence = sql`make_interval(secs => case when c.executor = 'local' then ${offlineAfterMs / 1000}::float8 else ${Math.max(offlineAfterMs, schedulerLostAfterMs) / 1000}::float8 end)`;
+  const stale = await queryRows<{ id: string; name: string; executor: string }>(
     db,
-    sql`select c.id, c.name from clusters c
-        where (c.last_seen_at is null or c.last_seen_at < now() - make_interval(secs => ${offlineAfterMs / 1000}))
+    sql`select c.id, c.name, c.executor from clusters c
+        where (c.last_seen_at is null or c.last_seen_at < now() - ${silence})
           and exists (select 1 from run_jobs j where j.cluster_id = c.id and j.status in ('scheduled', 'running'))`,
   );
   const out = { lost: [] as string[], requeued: [] as string[] };
@@ -227,8 +242,8 @@ export async function sweepOfflineClusters(db: Db, offlineAfterMs: number): Prom
       // Re-check under the cluster lock: a heartbeat may have arrived since.
       const [still] = await queryRows<{ id: string }>(
         tx,
-        sql`select id from clusters where id = ${cluster.id}
-            and (last_seen_at is null or last_seen_at < now() - make_interval(secs => ${offlineAfterMs / 1000})) for update`,
+        sql`select c.id from clusters c where c.id = ${cluster.id}
+            and (c.last_seen_at is null or c.last_seen_at < now() - ${silence}) for update`,
       );
       if (!still) return;
       const jobs = await tx
@@ -240,7 +255,7 @@ export async function sweepOfflineClusters(db: Db, offlineAfterMs: number): Prom
       const requeue = jobs.filter((j) => j.status === "scheduled" && j.submitted === null).map((j) => j.runId);
       const lost = jobs.filter((j) => j.status === "running" || j.submitted !== null).map((j) => j.runId);
       await requeueRuns(tx, requeue);
-      const seconds = Math.round(offlineAfterMs / 1000);
+      const seconds = Math.round((cluster.executor === "local" ? offlineAfterMs : Math.max(offlineAfterMs, schedulerLostAfterMs)) / 1000);
       await markLost(tx, lost, `The agent of cluster ${cluster.name} stopped reporting for ${seconds} s; the run's outcome is unknown.`);
       out.lost.push(...lost);
       out.requeued.push(...requeue);

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,7 +8,9 @@ import { clusterGpuPools, clusters, metricSeries, runJobs, runLogLines, runs } f
 import { createFixtureOrg, createTestDatabase, testDbKind, type TestDatabase } from "@/db/testing";
 import { demoSubscribersCsv } from "@/db/demo-data";
 import { request } from "@/lib/actions/testing";
+import { parseScontrolJob } from "@/lib/agent/executors/slurm";
 import { resolveActor, type Actor } from "@/lib/auth/authorize";
+import { spawnAgentProcess, until, type AgentProcess } from "./testing-agent";
 
 // The Slurm executor against a real Slurm cluster: the real agent (lib/agent/cli.ts, a separate
 // process with --executor slurm) submits Ferry's runs with sbatch to the slurmctld/slurmd that
@@ -43,37 +45,15 @@ function slurmAvailable(): boolean {
 }
 const haveSlurm = slurmAvailable();
 
-interface Agent {
-  proc: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+type Agent = AgentProcess;
 
 function startAgent(server: string, token: string, stateDir: string): Agent {
-  let out = "";
-  const proc = spawn(process.execPath, ["--import", "tsx", "lib/agent/cli.ts", "--server", server, "--executor", "slurm", "--state-dir", stateDir, "--grace-ms", "2000"], {
-    env: { ...process.env, FERRY_AGENT_TOKEN: token },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  proc.stdout!.on("data", (d) => (out += d));
-  proc.stderr!.on("data", (d) => (out += d));
-  return { proc, output: () => out, exited: new Promise((r) => proc.on("exit", (code) => r(code))) };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 90_000, explain?: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain ? `\n${explain()}` : ""}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return spawnAgentProcess(server, token, stateDir, ["--executor", "slurm", "--grace-ms", "2000"]);
 }
 
 /** `scontrol show job` fields of a Slurm job. */
 function slurmJob(id: string): Record<string, string> {
-  const out = execFileSync("scontrol", ["show", "job", "-o", id], { encoding: "utf8" });
-  return Object.fromEntries([...out.matchAll(/(?:^|\s)([A-Za-z][A-Za-z0-9/:_]*)=(\S*)/g)].map((m) => [m[1]!, m[2]!]));
+  return parseScontrolJob(execFileSync("scontrol", ["show", "job", "-o", id], { encoding: "utf8" }));
 }
 
 const counter = (ticks: number) => `for i in $(seq 1 ${ticks}); do echo "line $i"; sleep 0.1; done`;
@@ -115,6 +95,10 @@ describe.skipIf(!haveSlurm)(`Slurm executor against real Slurm daemons, on ${tes
   const settings = (input: Record<string, string>) => updateCluster(t.db, admin, cluster, updateClusterSchema.parse({ description: "", costPerGpuHour: "", ...input }));
 
   beforeAll(async () => {
+    // The suite counts GPUs: it needs the test cluster to itself (jobs of an interrupted run may linger for their time).
+    await until("an idle Slurm cluster (no jobs in squeue)", async () => execFileSync("squeue", ["-h", "-o", "%i"], { encoding: "utf8" }).trim() === "", 60_000, () =>
+      execFileSync("squeue", ["-o", "%i %j %T %M"], { encoding: "utf8" }),
+    );
     t = await createTestDatabase();
     org = await createFixtureOrg(t.db);
     request.db = t.db;
@@ -227,19 +211,45 @@ describe.skipIf(!haveSlurm)(`Slurm executor against real Slurm daemons, on ${tes
     expect(slurmJob(running.schedulerJobId!).JobState).toBe("CANCELLED");
   }, 120_000);
 
-  it("an agent restarted mid-run re-attaches to the Slurm job by its id; no log line lost or repeated", async () => {
-    const run = await launch({ name: "restart", command: counter(60), gpus: { count: 1, type: "h100" } });
+  it("an agent away longer than the offline timeout: its Slurm job runs on and ends meanwhile; the restarted agent re-attaches by job id and delivers every line once", async () => {
+    const run = await launch({ name: "restart", command: counter(40), gpus: { count: 1, type: "h100" } });
     await until("some output", async () => (await job(run.id)).logLines >= 5);
     const before = await job(run.id);
     agent.proc.kill("SIGKILL");
     await agent.exited;
+    // The job ends in Slurm while no agent watches; the cluster goes offline (6 s here), but runs in
+    // a cluster's own scheduler are not lost before FERRY_AGENT_SCHEDULER_LOST_AFTER_S.
+    await until("the job to end in Slurm", async () => slurmJob(before.schedulerJobId!).JobState === "COMPLETED");
+    await new Promise((r) => setTimeout(r, 6_500));
+    expect(await sweepOfflineClusters(t.db, 6_000)).toEqual({ lost: [], requeued: [] });
+    expect((await job(run.id)).status).toBe("running");
     const next = spawnAgent();
     const done = await status(run.id, "succeeded", "failed");
     expect(done.status).toBe("succeeded");
     expect(done.schedulerJobId).toBe(before.schedulerJobId);
     expect(next.output()).toContain(`re-attached to slurm job ${before.schedulerJobId}`);
-    expect(await lines(run.id)).toEqual(Array.from({ length: 60 }, (_, i) => `line ${i + 1}`));
-    expect(await sweepOfflineClusters(t.db, 6_000)).toEqual({ lost: [], requeued: [] });
+    expect(await lines(run.id)).toEqual(Array.from({ length: 40 }, (_, i) => `line ${i + 1}`));
+  }, 120_000);
+
+  it("a job requeued in Slurm waits again with Slurm's reason, runs again and succeeds", async () => {
+    const run = await launch({ name: "requeued", command: `${counter(50)}; echo done`, gpus: { count: 1, type: "h100" } });
+    await until("some output", async () => (await job(run.id)).logLines >= 3);
+    const slurmId = (await job(run.id)).schedulerJobId!;
+    execFileSync("scontrol", ["requeue", slurmId]);
+    // Slurm holds a requeued job for two minutes: the run page says so while the run stays running.
+    const waiting = await until("Slurm's reason for the requeued job", async () => {
+      const j = await job(run.id);
+      return j.schedulerState === "PENDING" && j.schedulerReason === "BeginTime" && j;
+    });
+    expect(waiting.status).toBe("running");
+    execFileSync("scontrol", ["update", `JobId=${slurmId}`, "StartTime=now"]);
+    await until("running again", async () => (await job(run.id)).schedulerState === "RUNNING", 60_000, () => JSON.stringify(slurmJob(slurmId)));
+    const done = await status(run.id, "succeeded", "failed");
+    expect(done).toMatchObject({ status: "succeeded", exitCode: 0, schedulerState: "COMPLETED" });
+    // Both attempts' output, in order (sbatch --open-mode=append), and sacct -c's two records read right.
+    const log = await lines(run.id);
+    expect(log.at(-1)).toBe("done");
+    expect(log.filter((l) => l === "line 1")).toHaveLength(2);
   }, 120_000);
 
   it("sbatch refusing the job (a partition Slurm does not have): the run fails with Slurm's message", async () => {

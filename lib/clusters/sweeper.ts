@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "@/db";
-import { agentHeartbeatIntervalMs, agentOfflineAfterMs } from "@/lib/env";
+import { agentHeartbeatIntervalMs, agentOfflineAfterMs, schedulerLostAfterMs } from "@/lib/env";
 import { notifyQueueChange } from "./events";
 import { sweepOfflineClusters } from "./scheduler";
 
@@ -17,7 +17,7 @@ export function startOfflineSweeper(db: Db): void {
   const startedAt = Date.now();
   g[key] = setInterval(() => {
     if (Date.now() - startedAt < agentOfflineAfterMs) return;
-    sweepOfflineClusters(db, agentOfflineAfterMs)
+    sweepOfflineClusters(db, agentOfflineAfterMs, schedulerLostAfterMs)
       .then((r) => {
         if (r.lost.length || r.requeued.length) {
           console.log(`[ferry] offline clusters: ${r.lost.length} run(s) lost, ${r.requeued.length} re-queued`);

@@ -20,6 +20,8 @@ interface Pool {
   executor: string;
   gpu_type: string | null;
   total: number;
+  /** The most one run can get: a run's GPUs are on one node of a Slurm or Kubernetes cluster. */
+  one_run: number;
   reported: boolean;
 }
 
@@ -32,26 +34,28 @@ const upper = (t: string) => t.toUpperCase();
 async function checkFeasible(db: Db, project: ProjectRef, input: LaunchRunInput): Promise<string | null> {
   const pools = await queryRows<Pool>(
     db,
-    sql`select c.id as cluster_id, c.name as cluster, c.executor, p.gpu_type, coalesce(p.total, 0)::int as total, c.inventory_at is not null as reported
+    sql`select c.id as cluster_id, c.name as cluster, c.executor, p.gpu_type, coalesce(p.total, 0)::int as total,
+          least(coalesce(p.total, 0), coalesce(p.max_per_node, p.total, 0))::int as one_run, c.inventory_at is not null as reported
         from clusters c left join cluster_gpu_pools p on p.cluster_id = c.id
         ${input.cluster ? sql`where c.name = ${input.cluster}` : sql``}`,
   );
   if (input.cluster && !pools.length) throw new SafeError(`No cluster is named "${input.cluster}". Choose one from the list, or "any cluster".`, 400, "cluster");
   if (!pools.length) throw new SafeError("No cluster is registered yet. Ask an ops user or an admin to register one under Clusters.", 400, "cluster");
   const image = Boolean(input.code && "image" in input.code);
-  const usable = pools.filter((p) => !(image && p.executor === "local"));
+  // Container images run on Kubernetes clusters only: local and Slurm clusters run commands.
+  const usable = pools.filter((p) => !(image && p.executor !== "kubernetes"));
   if (!usable.length) {
     throw new SafeError(
       input.cluster
-        ? `Cluster "${input.cluster}" runs jobs as local processes and cannot run a container image. Launch on a Slurm or Kubernetes cluster, or give a git repository instead.`
-        : "Only local clusters are registered, and they cannot run container images. Give a git repository instead.",
+        ? `Cluster "${input.cluster}" runs jobs as ${pools[0]!.executor === "slurm" ? "Slurm batch jobs" : "local processes"} and cannot run a container image. Launch on a Kubernetes cluster, or give a git repository instead.`
+        : "No Kubernetes cluster is registered, and only Kubernetes clusters can run container images. Give a git repository instead.",
       400,
       "code",
     );
   }
   const { count, type } = input.gpus;
   if (count === 0) return null;
-  const fitting = usable.filter((p) => p.gpu_type && (!type || p.gpu_type === type) && p.total >= count);
+  const fitting = usable.filter((p) => p.gpu_type && (!type || p.gpu_type === type) && p.one_run >= count);
   if (fitting.length) {
     const quotas = await queryRows<{ cluster_id: string; max_gpus: number }>(
       db,
@@ -68,12 +72,13 @@ async function checkFeasible(db: Db, project: ProjectRef, input: LaunchRunInput)
   if (input.cluster) {
     const c = usable[0]!;
     if (!c.reported) return `Cluster "${c.cluster}" has not reported its GPUs yet: no agent has connected to it. Start its agent, then launch again.`;
-    const has = usable.filter((p) => p.gpu_type && p.total > 0).map((p) => `${p.total} × ${upper(p.gpu_type!)}`);
+    const has = usable.filter((p) => p.gpu_type && p.total > 0).map((p) => `${p.total} × ${upper(p.gpu_type!)}${p.one_run < p.total ? ` (at most ${p.one_run} on one node)` : ""}`);
     return `Cluster "${c.cluster}" cannot run ${what}: it has ${has.length ? has.join(", ") : "no GPUs"}.`;
   }
   if (!ofType.length) return type ? `No registered cluster has ${upper(type)} GPUs.` : "No registered cluster has GPUs.";
-  const most = ofType.reduce((a, b) => (b.total > a.total ? b : a));
-  return `No registered cluster has ${what}: the most on one cluster is ${most.total} × ${upper(most.gpu_type!)} (${most.cluster}).`;
+  const most = ofType.reduce((a, b) => (b.one_run > a.one_run ? b : a));
+  const where = most.one_run < most.total ? `on one node of ${most.cluster}` : `(${most.cluster})`;
+  return `No registered cluster has ${what}${most.one_run < most.total ? " on one node" : ""}: the most on one cluster is ${most.one_run} × ${upper(most.gpu_type!)} ${where}.`;
 }
 
 async function findDatasetVersion(db: Db, project: ProjectRef, ref: { dataset: string; version: number }) {

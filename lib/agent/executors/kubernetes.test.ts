@@ -178,7 +178,7 @@ function kubeConfig(): KubeConfig {
 }
 
 function newExecutor(settings: ClusterSettings = { namespace: NS, image: "python:3.12-slim" }): Executor {
-  const made = createKubernetesExecutor({ serverUrl: "https://ferry.example.com", workRoot, kubeConfig: kubeConfig() });
+  const made = createKubernetesExecutor({ serverUrl: "https://ferry.example.com", workRoot, kubeConfig: kubeConfig(), minPollMs: 0 });
   made.configure(settings);
   return made;
 }
@@ -445,6 +445,19 @@ describe("Kubernetes executor against API fixtures (no API server can run on thi
       expect(await executor.poll(handle())).toEqual({ state: "running", scheduler: { jobId: REF, state: "Running", reason: null } });
     });
 
+    it("looks at a job at most once per minPollMs (three API calls a look), however often the runner polls", async () => {
+      given("job-active", "pod-running");
+      const throttled = createKubernetesExecutor({ serverUrl: "https://ferry.example.com", workRoot, kubeConfig: kubeConfig(), minPollMs: 60_000 });
+      throttled.configure({ namespace: NS });
+      api.requests = [];
+      const first = await throttled.poll(handle());
+      const calls = api.requests.length;
+      expect(calls).toBeGreaterThanOrEqual(2);
+      expect(await throttled.poll(handle())).toEqual(first);
+      expect(await throttled.poll(handle())).toEqual(first);
+      expect(api.requests.length).toBe(calls);
+    });
+
     it("a Complete Job has exited with 0", async () => {
       given("job-complete", "pod-succeeded");
       expect(await executor.poll(handle())).toEqual({ state: "exited", exitCode: 0, scheduler: { jobId: REF, state: "Complete", reason: null } });
@@ -667,8 +680,8 @@ describe("Kubernetes executor against API fixtures (no API server can run on thi
     it("counts allocatable GPUs of schedulable, Ready nodes by normalised product, and their CPUs and memory", async () => {
       expect(await executor.inventory()).toEqual({
         // Two A100 products (40 GB, 80 GB) make one type, with the smaller memory; the cordoned H100
-        // node and the T4 node that is not Ready are left out.
-        gpus: [{ type: "a100", count: 12, memoryMb: 40960, allocated: null }],
+        // node and the T4 node that is not Ready are left out. A run gets at most 8: its pod is on one node.
+        gpus: [{ type: "a100", count: 12, memoryMb: 40960, allocated: null, perNode: 8 }],
         cpus: 175, // 95.9 + 63.9 + 16 (the node without GPUs counts here)
         memoryMb: 1_613_234, // (1056561960Ki + 528280980Ki) / 1024 + 64Gi
       });
@@ -681,8 +694,8 @@ describe("Kubernetes executor against API fixtures (no API server can run on thi
       delete ((items[1]!.metadata as Json).labels as Record<string, string>)["nvidia.com/gpu.product"];
       api.nodes = nodes;
       expect((await executor.inventory()).gpus).toEqual([
-        { type: "a100", count: 8, memoryMb: 40960, allocated: null },
-        { type: "gpu", count: 4, memoryMb: 81920, allocated: null },
+        { type: "a100", count: 8, memoryMb: 40960, allocated: null, perNode: 8 },
+        { type: "gpu", count: 4, memoryMb: 81920, allocated: null, perNode: 4 },
       ]);
       await executor.start(claimed({ gpus: { type: "gpu", count: 1, indices: [] } }), executor.locate(RUN), never);
       const job = api.requests.find((r) => r.method === "POST" && r.path.endsWith("/jobs"))!.body as Json;

@@ -24,7 +24,7 @@ import {
 } from "@kubernetes/client-node";
 import { normaliseGpuName } from "../gpus";
 import type { ClaimedJob, ClusterSettings, Inventory, SchedulerInfo } from "../protocol";
-import { jobEnvironment, setAsidePreviousAttempt } from "./prepare";
+import { jobEnvironment, setAsidePreviousAttempt, workDirMode, workPaths } from "./prepare";
 import { JobStartError, type Executor, type JobHandle, type JobPaths, type JobProgress } from "./types";
 
 // Runs each run as one batch/v1 Job `ferry-<run id>` in the cluster's namespace, with the run token
@@ -65,6 +65,11 @@ export interface KubernetesExecutorOptions {
   workRoot: string;
   /** The cluster; default: KUBECONFIG, ~/.kube/config or the pod's service account, in that order. */
   kubeConfig?: KubeConfig;
+  /**
+   * Least time between two looks at one job (each is three API calls: Job, pods, log); the runner
+   * polls more often. Default 2 s: 64 jobs cost ~100 requests/s, not ~400.
+   */
+  minPollMs?: number;
 }
 
 export function createKubernetesExecutor(options: KubernetesExecutorOptions): Executor {
@@ -77,7 +82,7 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ex
       throw new Error("no Kubernetes configuration found: set KUBECONFIG, create ~/.kube/config, or run the agent in a pod with a ServiceAccount");
     }
   }
-  return new KubernetesExecutor(options.serverUrl, options.workRoot, kubeConfig);
+  return new KubernetesExecutor(options.serverUrl, options.workRoot, kubeConfig, options.minPollMs ?? 2_000);
 }
 
 const FALLBACK_SERVER = "http://localhost:8080";
@@ -100,6 +105,8 @@ class KubernetesExecutor implements Executor {
   private settings: ClusterSettings = {};
   /** GPU type → the product label values of its nodes, from the last inventory. */
   private products = new Map<string, GpuProducts>();
+  /** The last look at each job, reused for minPollMs. */
+  private lastPoll = new Map<string, { at: number; progress: Promise<JobProgress> }>();
   /** Jobs seen ended while their log could not be read yet: since when (epoch ms). */
   private endedAt = new Map<string, number>();
   private readonly batch: BatchV1Api;
@@ -109,6 +116,7 @@ class KubernetesExecutor implements Executor {
     private readonly serverUrl: string,
     private readonly workRoot: string,
     kubeConfig: KubeConfig,
+    private readonly minPollMs: number,
   ) {
     this.batch = kubeConfig.makeApiClient(BatchV1Api);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
@@ -119,8 +127,7 @@ class KubernetesExecutor implements Executor {
   }
 
   locate(jobId: string): JobPaths {
-    const workDir = path.join(this.workRoot, jobId.replace(/[^A-Za-z0-9_-]/g, "_"));
-    return { workDir, logFile: path.join(workDir, "output.log") };
+    return workPaths(this.workRoot, jobId);
   }
 
   inventory(): Promise<Inventory> {
@@ -143,7 +150,7 @@ class KubernetesExecutor implements Executor {
     const secret = secretOf(job, record);
     const spec = jobSpecOf(job, { ...record, image, affinity, serverUrl: this.serverUrl });
     await setAsidePreviousAttempt(paths.workDir);
-    await mkdir(paths.workDir, { recursive: true });
+    await mkdir(paths.workDir, { recursive: true, mode: workDirMode });
     await writeFile(paths.logFile, "", { flag: "a" });
     await writeJson(path.join(paths.workDir, RECORD_FILE), record);
     if (signal.aborted) throw new JobStartError("stopped before the job started");
@@ -204,7 +211,16 @@ class KubernetesExecutor implements Executor {
   }
 
   poll(handle: JobHandle): Promise<JobProgress> {
-    return readable(this.progress(handle));
+    const seen = this.lastPoll.get(handle.ref);
+    if (seen && Date.now() - seen.at < this.minPollMs) return seen.progress;
+    const progress = readable(this.progress(handle));
+    this.lastPoll.set(handle.ref, { at: Date.now(), progress });
+    // An error is not kept: the next poll asks again. Nor is an end: the job is done with.
+    progress.then(
+      (p) => p.state === "exited" && this.lastPoll.delete(handle.ref),
+      () => this.lastPoll.delete(handle.ref),
+    );
+    return progress;
   }
 
   private async progress(handle: JobHandle): Promise<JobProgress> {
@@ -736,7 +752,7 @@ function typeOfProduct(product: string | undefined): string {
 }
 
 function inventoryOfNodes(nodes: V1Node[]): { inventory: Inventory; products: Map<string, GpuProducts> } {
-  const groups = new Map<string, { count: number; memoryMb: number | null } & GpuProducts>();
+  const groups = new Map<string, { count: number; perNode: number; memoryMb: number | null } & GpuProducts>();
   let cpus = 0;
   let memoryBytes = 0;
   for (const node of nodes) {
@@ -749,8 +765,9 @@ function inventoryOfNodes(nodes: V1Node[]): { inventory: Inventory; products: Ma
     const labels = node.metadata?.labels ?? {};
     const product = labels[PRODUCT_LABEL];
     const type = typeOfProduct(product);
-    const group = groups.get(type) ?? { count: 0, memoryMb: null, products: new Set<string>(), unlabelled: false };
+    const group = groups.get(type) ?? { count: 0, perNode: 0, memoryMb: null, products: new Set<string>(), unlabelled: false };
     group.count += count;
+    group.perNode = Math.max(group.perNode, count);
     if (product) group.products.add(product);
     else group.unlabelled = true;
     // A run of this type may land on any of its nodes: the smallest memory is what it can count on.
@@ -761,7 +778,13 @@ function inventoryOfNodes(nodes: V1Node[]): { inventory: Inventory; products: Ma
   const types = [...groups.keys()].sort().slice(0, 64);
   return {
     inventory: {
-      gpus: types.map((type) => ({ type, count: Math.min(groups.get(type)!.count, 4096), memoryMb: groups.get(type)!.memoryMb, allocated: null })),
+      gpus: types.map((type) => ({
+        type,
+        count: Math.min(groups.get(type)!.count, 4096),
+        memoryMb: groups.get(type)!.memoryMb,
+        allocated: null,
+        perNode: Math.min(groups.get(type)!.perNode, 4096),
+      })),
       cpus: Math.floor(cpus),
       memoryMb: Math.floor(memoryBytes / 2 ** 20),
     },

@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { deviceIndices, GpuSpecError, inventoryOf, type GpuGroup } from "../gpus";
 import type { ClaimedJob } from "../protocol";
-import { checkout, download, jobEnvironment, setAsidePreviousAttempt } from "./prepare";
+import { checkout, download, jobEnvironment, setAsidePreviousAttempt, workDirMode, workPaths } from "./prepare";
 import { foreignLeader, groupAlive, leaderAlive } from "./processes";
 import { JobStartError, type Executor, type JobHandle, type JobPaths, type JobProgress } from "./types";
 
@@ -44,10 +44,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
     queues: false,
     configure: () => {},
     inventory: async () => inventoryOf(options.gpus),
-    locate: (jobId) => {
-      const workDir = path.join(options.workRoot, jobId.replace(/[^A-Za-z0-9_-]/g, "_"));
-      return { workDir, logFile: path.join(workDir, "output.log") };
-    },
+    locate: (jobId) => workPaths(options.workRoot, jobId),
     start: (job, paths, signal) => startJob(job, paths, signal, options, baseEnv),
     poll,
     stop,
@@ -60,7 +57,7 @@ async function startJob(job: ClaimedJob, paths: JobPaths, signal: AbortSignal, o
   if (job.code && "image" in job.code) throw new JobStartError(IMAGE_REFUSAL);
   const devices = gpuDevices(options.gpus, job);
   await setAsidePreviousAttempt(paths.workDir);
-  await mkdir(paths.workDir, { recursive: true });
+  await mkdir(paths.workDir, { recursive: true, mode: workDirMode });
   const log = await open(paths.logFile, "a");
   try {
     let cwd = paths.workDir;

@@ -13,6 +13,17 @@ import { JobStartError } from "./types";
 // environment, the git checkout and the dataset download (done by the agent, which can reach git and
 // Ferry; a Slurm compute node may not).
 
+/**
+ * `<work root>/<run id>/` and its output.log. Work dirs are created 0700 (`workDirMode`): on a shared
+ * filesystem, other users of the cluster must not read a run's data or log.
+ */
+export function workPaths(workRoot: string, jobId: string): { workDir: string; logFile: string } {
+  const workDir = path.join(workRoot, jobId.replace(/[^A-Za-z0-9_-]/g, "_"));
+  return { workDir, logFile: path.join(workDir, "output.log") };
+}
+
+export const workDirMode = 0o700;
+
 /** Holds ferry-example-train, put first on every job's PATH. */
 export const AGENT_BIN_DIR = fileURLToPath(new URL("../bin", import.meta.url));
 

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { chmod, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { ClaimedJob, ClusterSettings, Inventory, SchedulerInfo } from "../protocol";
-import { checkout, download, jobEnvironment, setAsidePreviousAttempt } from "./prepare";
+import { checkout, download, jobEnvironment, setAsidePreviousAttempt, workDirMode, workPaths } from "./prepare";
 import { JobStartError, type Executor, type JobEnd, type JobHandle, type JobPaths, type JobProgress } from "./types";
 
 // Runs jobs on a Slurm cluster. The agent runs on a login node; each job is a batch script submitted
@@ -56,10 +56,11 @@ export interface SlurmJobState {
 /** Slurm's view of a job → Ferry's. `state` is Slurm's word ("CANCELLED by 0" is CANCELLED). */
 export function slurmProgress(jobId: string, seen: SlurmJobState): JobProgress {
   const state = seen.state.split(/[\s+]/)[0]!.toUpperCase();
-  const scheduler: SchedulerInfo = { jobId, state, reason: seen.reason };
+  const scheduler: SchedulerInfo = { jobId, state, reason: seen.reason?.slice(0, 1000) ?? null };
   if (PENDING_STATES.has(state)) return { state: "pending", scheduler };
   if (RUNNING_STATES.has(state)) return { state: "running", scheduler };
-  const exitCode = seen.exitCode;
+  // Slurm records 0:0 for a job it ended itself (a time limit, a cancel): no exit code to speak of.
+  const exitCode = state !== "COMPLETED" && state !== "FAILED" && seen.exitCode === 0 ? null : seen.exitCode;
   let end: JobEnd | undefined;
   if (state === "COMPLETED") end = exitCode === 0 || exitCode === null ? { status: "succeeded" } : undefined;
   else if (state === "CANCELLED") end = { status: "cancelled", message: `Slurm job ${jobId} was cancelled in Slurm (scancel)` };
@@ -88,6 +89,25 @@ export function parseScontrolJob(output: string): Record<string, string> {
   return fields;
 }
 
+/** Ferry's name for GPUs whose GRES has no type ("gpu:4"); runs asking for it get `--gres=gpu:N`. */
+export const UNTYPED_GPU = "gpu";
+
+/** The `--gres` of a run: Slurm's own spelling of the type (GRES types are case-sensitive). */
+export function gresOption(type: string | null, count: number, spelling: ReadonlyMap<string, string>): string {
+  if (!type || type === UNTYPED_GPU) return `--gres=gpu:${count}`;
+  return `--gres=gpu:${spelling.get(type) ?? type}:${count}`;
+}
+
+/** Slurm's spelling of each GPU type in GRES text, by Ferry's (lowercase) name. */
+export function gresSpelling(text: string): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const part of text.replace(/\([^)]*\)/g, "").split(",")) {
+    const fields = part.trim().split(":");
+    if (fields[0] === "gpu" && fields.length >= 3) names.set(fields[1]!.toLowerCase(), fields[1]!);
+  }
+  return names;
+}
+
 /** GRES of a node ("gpu:h100:4(S:0-1),gpu:a100:2" or "gpu:4") → GPUs per type ("gpu" when untyped). */
 export function parseGres(text: string): Map<string, number> {
   const counts = new Map<string, number>();
@@ -98,7 +118,7 @@ export function parseGres(text: string): Map<string, number> {
     if (fields[0] !== "gpu" || fields.length < 2) continue;
     const count = Number(fields[fields.length - 1]);
     if (!Number.isInteger(count)) continue;
-    const type = fields.length >= 3 ? fields[1]!.toLowerCase() : "gpu";
+    const type = fields.length >= 3 ? fields[1]!.toLowerCase() : UNTYPED_GPU;
     counts.set(type, (counts.get(type) ?? 0) + count);
   }
   return counts;
@@ -127,21 +147,22 @@ export function parseSinfo(output: string, partition: string | null): Inventory 
       memoryMb: Number(memory) || 0,
     });
   }
-  const totals = new Map<string, { count: number; allocated: number }>();
+  const totals = new Map<string, { count: number; allocated: number; perNode: number }>();
   let cpus = 0;
   let memoryMb = 0;
   for (const n of nodes.values()) {
     cpus += n.cpus;
     memoryMb += n.memoryMb;
     for (const [type, count] of n.gres) {
-      const t = totals.get(type) ?? { count: 0, allocated: 0 };
+      const t = totals.get(type) ?? { count: 0, allocated: 0, perNode: 0 };
       t.count += count;
+      t.perNode = Math.max(t.perNode, count);
       t.allocated += Math.min(count, n.used.get(type) ?? 0);
       totals.set(type, t);
     }
   }
   return {
-    gpus: [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([type, t]) => ({ type, count: t.count, memoryMb: null, allocated: t.allocated })),
+    gpus: [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([type, t]) => ({ type, count: t.count, memoryMb: null, allocated: t.allocated, perNode: t.perNode })),
     cpus,
     memoryMb,
   };
@@ -165,6 +186,8 @@ interface CommandResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Killed after the time allowed. */
+  timedOut?: boolean;
 }
 
 export function createSlurmExecutor(options: SlurmExecutorOptions): Executor {
@@ -179,9 +202,11 @@ class SlurmExecutor implements Executor {
   private readonly queueTtlMs: number;
   /** Jobs polled lately: the next squeue asks about all of them at once. */
   private readonly watched = new Map<string, number>();
-  private queue: { at: number; jobs: Promise<Map<string, { state: string; reason: string | null }>> } | null = null;
+  private queue: { at: number; jobs: Promise<Map<string, { state: string; reason: string | null }>>; asked: Set<string> } | null = null;
   /** Whether plain sacct works (false: no accounting database; use the job completion log, sacct -c). */
   private accounting: boolean | undefined;
+  /** Slurm's spelling of GPU types (from the last inventory), for --gres. */
+  private spelling = new Map<string, string>();
 
   constructor(private readonly options: SlurmExecutorOptions) {
     this.baseEnv = options.baseEnv ?? process.env;
@@ -195,12 +220,12 @@ class SlurmExecutor implements Executor {
   async inventory(): Promise<Inventory> {
     const result = await this.run("sinfo", ["-h", "-N", "-O", "NodeList:|,Partition:|,StateLong:|,Gres:|,GresUsed:|,CPUsState:|,Memory:|"]);
     if (result.code !== 0) throw new Error(`sinfo failed: ${result.stderr.trim() || `exit code ${result.code}`}`);
+    this.spelling = gresSpelling(result.stdout.split("\n").map((line) => line.split("|")[3] ?? "").join(","));
     return parseSinfo(result.stdout, this.settings.partition ?? null);
   }
 
   locate(jobId: string): JobPaths {
-    const workDir = path.join(this.options.workRoot, jobId.replace(/[^A-Za-z0-9_-]/g, "_"));
-    return { workDir, logFile: path.join(workDir, "output.log") };
+    return workPaths(this.options.workRoot, jobId);
   }
 
   async start(job: ClaimedJob, paths: JobPaths, signal: AbortSignal): Promise<JobHandle> {
@@ -208,7 +233,7 @@ class SlurmExecutor implements Executor {
       throw new JobStartError("the Slurm executor runs commands on the cluster's nodes, not container images: launch with a git repository, or on a Kubernetes cluster");
     }
     await setAsidePreviousAttempt(paths.workDir);
-    await mkdir(paths.workDir, { recursive: true });
+    await mkdir(paths.workDir, { recursive: true, mode: workDirMode });
     const log = await open(paths.logFile, "a");
     let cwd = paths.workDir;
     let datasetPath: string | null = null;
@@ -241,7 +266,7 @@ class SlurmExecutor implements Executor {
     );
 
     const args = ["--parsable", `--job-name=ferry-${job.id}`, `--output=${paths.logFile}`, "--open-mode=append", `--chdir=${cwd}`, "--export=ALL"];
-    if (job.gpus.count > 0) args.push(`--gres=gpu:${job.gpus.type ? `${job.gpus.type}:` : ""}${job.gpus.count}`);
+    if (job.gpus.count > 0) args.push(gresOption(job.gpus.type, job.gpus.count, this.spelling));
     const settings = job.settings ?? this.settings;
     if (settings.partition) args.push(`--partition=${settings.partition}`);
     if (settings.timeLimit) args.push(`--time=${settings.timeLimit}`);
@@ -255,29 +280,40 @@ class SlurmExecutor implements Executor {
     const submitted = await this.run("sbatch", args, env).catch((error: Error) => {
       throw new JobStartError(error.message);
     });
+    if (submitted.timedOut) {
+      // sbatch may have submitted the job before it was stopped: a job nobody tracks must not run.
+      await this.cancelByName(job.id);
+      throw new JobStartError("sbatch did not answer within 60 s (is slurmctld reachable?)");
+    }
     if (submitted.code !== 0) throw new JobStartError(`Slurm refused the job (sbatch): ${sbatchMessage(submitted.stderr)}`);
     const jobId = submitted.stdout.trim().split(";")[0]!;
     if (!/^\d+$/.test(jobId)) throw new JobStartError(`sbatch answered "${submitted.stdout.trim()}" instead of a job id`);
-    await writeFile(path.join(paths.workDir, "slurm-job-id"), jobId);
+    // Best effort: the state file is where the runner keeps the id; this copy serves adopt().
+    await writeFile(path.join(paths.workDir, "slurm-job-id"), jobId).catch(() => {});
     return { ...paths, ref: jobId };
   }
 
   async poll(handle: JobHandle): Promise<JobProgress> {
     const jobId = handle.ref;
+    const progress = await this.progress(jobId);
+    if (progress.state === "exited") this.watched.delete(jobId);
+    return progress;
+  }
+
+  private async progress(jobId: string): Promise<JobProgress> {
     this.watched.set(jobId, Date.now());
-    const live = (await this.squeue()).get(jobId);
+    const live = (await this.squeue(jobId)).get(jobId);
     if (live) {
       const progress = slurmProgress(jobId, { ...live, exitCode: null });
       if (progress.state !== "exited") return progress;
     }
-    // Ended, or squeue no longer lists it: Slurm's records say how.
-    const final = (await this.sacct(jobId)) ?? (await this.scontrol(jobId));
-    this.watched.delete(jobId);
-    if (final) {
+    // Ended, or squeue no longer lists it: Slurm's records say how. A record that is not an end
+    // (sacct's of an earlier attempt, or one written before the end) does not end the run.
+    for (const source of [() => this.sacct(jobId), () => this.scontrol(jobId)]) {
+      const final = await source();
+      if (!final) continue;
       const progress = slurmProgress(jobId, final);
-      // Listed as ended by squeue but not yet in sacct's records (the completion log is written last).
-      if (progress.state !== "exited" && live) return { state: "running", scheduler: { jobId, state: live.state, reason: null } };
-      return progress;
+      if (progress.state === "exited" || !live) return progress;
     }
     if (live) return { state: "running", scheduler: { jobId, state: live.state, reason: null } };
     return { state: "exited", exitCode: null, end: { status: "failed", message: `Slurm no longer knows job ${jobId} (neither squeue, sacct nor scontrol): its outcome is unknown` } };
@@ -293,7 +329,7 @@ class SlurmExecutor implements Executor {
     const deadline = Date.now() + graceMs + 60_000;
     while (Date.now() < deadline) {
       this.queue = null;
-      const live = (await this.squeue([jobId])).get(jobId);
+      const live = (await this.squeue(jobId, [jobId])).get(jobId);
       if (!live || slurmProgress(jobId, { ...live, exitCode: null }).state === "exited") return;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -302,6 +338,11 @@ class SlurmExecutor implements Executor {
   async cleanup(paths: JobPaths): Promise<void> {
     await rm(path.join(paths.workDir, "data"), { recursive: true, force: true });
     await rm(path.join(paths.workDir, "run-token"), { force: true });
+  }
+
+  /** Cancels the job named ferry-<run id>, if Slurm has one. */
+  private async cancelByName(jobId: string): Promise<void> {
+    await this.run("scancel", ["--name", `ferry-${jobId}`]).catch(() => {});
   }
 
   async adopt(jobId: string, paths: JobPaths): Promise<JobHandle | null> {
@@ -313,10 +354,13 @@ class SlurmExecutor implements Executor {
     return id && /^\d+$/.test(id) ? { ...paths, ref: id } : null;
   }
 
-  /** squeue for every job watched lately, shared by the polls of one interval. */
-  private squeue(only?: string[]): Promise<Map<string, { state: string; reason: string | null }>> {
+  /**
+   * squeue for every job watched lately, one call shared by the polls of an interval; asked again
+   * when the answer did not include `jobId` (watched only since). `only`: just these jobs, now.
+   */
+  private squeue(jobId?: string, only?: string[]): Promise<Map<string, { state: string; reason: string | null }>> {
     const now = Date.now();
-    if (!only && this.queue && now - this.queue.at < this.queueTtlMs) return this.queue.jobs;
+    if (!only && this.queue && now - this.queue.at < this.queueTtlMs && (!jobId || this.queue.asked.has(jobId))) return this.queue.jobs;
     for (const [id, at] of this.watched) if (now - at > 10 * 60_000) this.watched.delete(id);
     const ids = only ?? [...this.watched.keys()];
     const jobs = (async () => {
@@ -327,7 +371,7 @@ class SlurmExecutor implements Executor {
       if (result.code !== 0) throw new Error(`squeue failed: ${result.stderr.trim() || `exit code ${result.code}`}`);
       return parseSqueue(result.stdout);
     })();
-    if (!only) this.queue = { at: now, jobs };
+    if (!only) this.queue = { at: now, jobs, asked: new Set(ids) };
     jobs.catch(() => {
       if (this.queue?.jobs === jobs) this.queue = null;
     });
@@ -347,11 +391,13 @@ class SlurmExecutor implements Executor {
     }
     result ??= await this.run("sacct", ["-c", ...fields]);
     if (result.code !== 0) return null;
+    // One record per attempt (a requeued job has several): the last one is the job's end.
+    let last: SlurmJobState | null = null;
     for (const line of result.stdout.split("\n")) {
       const [id, state, exit] = line.trim().split("|");
-      if (id === jobId && state) return { state, reason: null, exitCode: parseSlurmExitCode(exit) };
+      if (id === jobId && state) last = { state, reason: null, exitCode: parseSlurmExitCode(exit) };
     }
-    return null;
+    return last;
   }
 
   private async scontrol(jobId: string): Promise<SlurmJobState | null> {
@@ -369,7 +415,7 @@ class SlurmExecutor implements Executor {
           return reject(new Error(`${command} was not found: the Slurm executor needs Slurm's client commands (sbatch, squeue, sacct, scontrol, scancel, sinfo) on the PATH`));
         }
         const code = error ? (typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        resolve({ code, stdout: String(stdout), stderr: String(stderr), timedOut: Boolean(error && (error as { killed?: boolean }).killed) });
       });
     });
   }

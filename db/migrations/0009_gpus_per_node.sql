@@ -1,0 +1,1 @@
+ALTER TABLE "cluster_gpu_pools" ADD COLUMN "max_per_node" integer;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -180,7 +180,12 @@ for id in $(echo "$ids" | tr ',' ' '); do grep "^$id|" "${dir}/squeue.out"; done
     });
     for (const type of ["a100", "gpu"]) {
       const j = job(type);
-      expect((await slurm.executor.start(j, slurm.executor.locate(j.id), new AbortController().signal)).ref).toBe("555");
+      const paths = slurm.executor.locate(j.id);
+      expect((await slurm.executor.start(j, paths, new AbortController().signal)).ref).toBe("555");
+      // On a shared filesystem, other users must not read a run's data, log or token.
+      expect(statSync(paths.workDir).mode & 0o777).toBe(0o700);
+      expect(statSync(path.join(paths.workDir, "run-token")).mode & 0o777).toBe(0o600);
+      expect(readFileSync(path.join(paths.workDir, "job.sh"), "utf8")).not.toContain("ferryrun_x");
     }
     const submits = slurm.calls().filter((c) => c.startsWith("sbatch"));
     expect(submits[0]).toContain(" --gres=gpu:A100:1 ");

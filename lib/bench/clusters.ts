@@ -97,7 +97,7 @@ export async function benchLaunch(): Promise<Record<string, unknown>> {
       note: "measured by polling the run's status every 20 ms, so figures include up to 20 ms of polling delay",
     };
   } finally {
-    server.stop();
+    await server.stop();
   }
 }
 
@@ -170,7 +170,7 @@ export async function benchSlurmLaunch(): Promise<Record<string, unknown>> {
   } finally {
     agent?.proc.kill("SIGTERM");
     await agent?.exited;
-    server.stop();
+    await server.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }

@@ -287,7 +287,7 @@ export async function benchMonitoringIngest(): Promise<Record<string, unknown>> 
       });
       const text = await res.text();
       const ms = performance.now() - t0;
-      if (res.status !== expectStatus) throw new Error(`batch ${b}: HTTP ${res.status} (expected ${expectStatus}) ${text.slice(0, 300)}`);
+      if (res.status !== expectStatus) throw new Error(`batch ${b}: HTTP ${res.status} (expected ${expectStatus}) ${text.slice(0, 300)}\nserver:\n${server.output().slice(-3000)}`);
       return { ms, body: JSON.parse(text) as IngestResponse };
     };
     const isNew = (r: IngestResponse, b: number) => r.batchId === `bench-${b}` && r.rows === BATCH_ROWS && r.duplicate === false && r.drift !== null;
@@ -337,6 +337,6 @@ export async function benchMonitoringIngest(): Promise<Record<string, unknown>> 
       ok: allNew && duplicatesRecognised,
     };
   } finally {
-    server.stop();
+    await server.stop();
   }
 }

@@ -112,6 +112,6 @@ export async function benchPages(): Promise<Record<string, unknown> & { pass: bo
       pages: results,
     };
   } finally {
-    server.stop();
+    await server.stop();
   }
 }

@@ -1,5 +1,6 @@
 // A production Ferry server for benches: `next start` on a free port, a fresh data dir, the demo
-// organisation; PGlite, or PostgreSQL with BENCH_DATABASE_URL. Builds first when there is no build
+// organisation; PGlite, or a fresh database (dropped at stop) on the PostgreSQL server of
+// BENCH_DATABASE_URL: the demo's files live in the data dir, so a database must not outlive it. Builds first when there is no build
 // or when a source the build is made from changed after it (a stale build would bench old code, or
 // answer 404 for a new route).
 import { spawn, spawnSync } from "node:child_process";
@@ -8,6 +9,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 
 export interface BenchServer {
   base: string;
@@ -15,9 +17,12 @@ export interface BenchServer {
   database: "pglite" | "postgres";
   /** Signs in through the NextAuth credentials endpoint and returns the cookie header. */
   signIn: (email: string) => Promise<string>;
+  /** What the server printed (the tail is added to a bench's error). */
+  output: () => string;
   /** Resident memory of the server process, in MB (Linux /proc). */
   rssMb: () => number;
-  stop: () => void;
+  /** Stops the server and removes its data dir and database. */
+  stop: () => Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -82,6 +87,26 @@ function changedSince(since: number): string | null {
   return null;
 }
 
+/** A new, empty database on the PostgreSQL server of `url`, and how to drop it. */
+export async function freshPostgresDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `ferry_bench_${crypto.randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
 export async function startBenchServer(): Promise<BenchServer> {
   const buildId = path.join(process.cwd(), ".next", "BUILD_ID");
   const built = fs.statSync(buildId, { throwIfNoEntry: false })?.mtimeMs;
@@ -92,6 +117,7 @@ export async function startBenchServer(): Promise<BenchServer> {
     if (b.status !== 0) throw new Error("next build failed");
   }
   const port = await freePort();
+  const database = process.env.BENCH_DATABASE_URL ? await freshPostgresDatabase(process.env.BENCH_DATABASE_URL) : null;
   const base = `http://127.0.0.1:${port}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-bench-"));
   let out = "";
@@ -102,14 +128,14 @@ export async function startBenchServer(): Promise<BenchServer> {
       FERRY_DATA_DIR: dataDir,
       FERRY_DEMO: "1",
       AUTH_SECRET: crypto.randomBytes(32).toString("base64"),
-      DATABASE_URL: process.env.BENCH_DATABASE_URL ?? "",
+      DATABASE_URL: database?.url ?? "",
       NEXT_TELEMETRY_DISABLED: "1",
     },
     detached: true,
   });
   proc.stdout.on("data", (d) => (out += d));
   proc.stderr.on("data", (d) => (out += d));
-  const stop = () => {
+  const stop = async () => {
     try {
       process.kill(-proc.pid!, "SIGTERM");
     } catch {}
@@ -129,11 +155,12 @@ export async function startBenchServer(): Promise<BenchServer> {
     } catch (e) {
       console.error(`[bench] could not remove ${dataDir}: ${e instanceof Error ? e.message : e}`);
     }
+    await database?.drop();
   };
   try {
     await waitHealthy(base, proc, () => out);
   } catch (e) {
-    stop();
+    await stop();
     throw e;
   }
   return {
@@ -141,6 +168,7 @@ export async function startBenchServer(): Promise<BenchServer> {
     pid: proc.pid!,
     database: process.env.BENCH_DATABASE_URL ? "postgres" : "pglite",
     signIn: (email) => signIn(base, email),
+    output: () => out,
     rssMb: () => rssOf(proc.pid!),
     stop,
   };

@@ -6,10 +6,9 @@
 //             1,000,000-point series (and one where every point has step 0), and the runs table of a
 //             project with 100,000 runs filtered and sorted by a metric. Data built with SQL.
 import crypto from "node:crypto";
-import pg from "pg";
 import { sql } from "drizzle-orm";
 import { openDatabase, queryRows, type Database } from "@/db/client";
-import { startBenchServer } from "./server";
+import { freshPostgresDatabase, startBenchServer } from "./server";
 
 const TOTAL_POINTS = 1_000_000;
 const PER_BATCH = 1000;
@@ -99,31 +98,16 @@ export async function benchTrackingIngest(): Promise<Record<string, unknown>> {
       pass: pointsPerSecond >= target,
     };
   } finally {
-    server.stop();
+    await server.stop();
   }
 }
 
 export async function openBenchDatabase(): Promise<{ database: Database; kind: "pglite" | "postgres"; drop: () => Promise<void> }> {
   const url = process.env.BENCH_DATABASE_URL;
   if (!url) return { database: await openDatabase({ kind: "pglite", dataDir: null }), kind: "pglite", drop: async () => {} };
-  const name = `ferry_bench_${crypto.randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  const database = await openDatabase({ kind: "postgres", url: u.toString() });
-  return {
-    database,
-    kind: "postgres",
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  const fresh = await freshPostgresDatabase(url);
+  const database = await openDatabase({ kind: "postgres", url: fresh.url });
+  return { database, kind: "postgres", drop: fresh.drop };
 }
 
 export async function benchTrackingQueries(): Promise<Record<string, unknown>> {

@@ -75,7 +75,7 @@ export async function benchUpload(): Promise<Record<string, unknown>> {
       ok: seconds <= TARGET_SECONDS && growth < (0.75 * bytes) / 1e6,
     };
   } finally {
-    server.stop();
+    await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -213,7 +213,11 @@ describe.skipIf(!haveSlurm)(`Slurm executor against real Slurm daemons, on ${tes
 
   it("an agent away longer than the offline timeout: its Slurm job runs on and ends meanwhile; the restarted agent re-attaches by job id and delivers every line once", async () => {
     const run = await launch({ name: "restart", command: counter(40), gpus: { count: 1, type: "h100" } });
-    await until("some output", async () => (await job(run.id)).logLines >= 5);
+    // Running as Ferry knows it (the agent sees Slurm's RUNNING up to one squeue interval after the job's first lines).
+    await until("running, with some output", async () => {
+      const j = await job(run.id);
+      return j.status === "running" && j.logLines >= 5;
+    });
     const before = await job(run.id);
     agent.proc.kill("SIGKILL");
     await agent.exited;
@@ -221,9 +225,12 @@ describe.skipIf(!haveSlurm)(`Slurm executor against real Slurm daemons, on ${tes
     // a cluster's own scheduler are not lost before FERRY_AGENT_SCHEDULER_LOST_AFTER_S.
     await until("the job to end in Slurm", async () => slurmJob(before.schedulerJobId!).JobState === "COMPLETED");
     await new Promise((r) => setTimeout(r, 6_500));
-    expect(await sweepOfflineClusters(t.db, 6_000)).toEqual({ lost: [], requeued: [] });
-    expect((await job(run.id)).status).toBe("running");
+    const swept = await sweepOfflineClusters(t.db, 6_000);
+    const whileAway = (await job(run.id)).status;
+    // Restarted before asserting, so that a failure here leaves the next tests an agent.
     const next = spawnAgent();
+    expect(swept).toEqual({ lost: [], requeued: [] });
+    expect(whileAway).toBe("running");
     const done = await status(run.id, "succeeded", "failed");
     expect(done.status).toBe("succeeded");
     expect(done.schedulerJobId).toBe(before.schedulerJobId);
@@ -233,7 +240,10 @@ describe.skipIf(!haveSlurm)(`Slurm executor against real Slurm daemons, on ${tes
 
   it("a job requeued in Slurm waits again with Slurm's reason, runs again and succeeds", async () => {
     const run = await launch({ name: "requeued", command: `${counter(50)}; echo done`, gpus: { count: 1, type: "h100" } });
-    await until("some output", async () => (await job(run.id)).logLines >= 3);
+    await until("running, with some output", async () => {
+      const j = await job(run.id);
+      return j.status === "running" && j.logLines >= 3;
+    });
     const slurmId = (await job(run.id)).schedulerJobId!;
     execFileSync("scontrol", ["requeue", slurmId]);
     // Slurm holds a requeued job for two minutes: the run page says so while the run stays running.

@@ -30,6 +30,8 @@ stop() {
 
 case "$cmd" in
   start)
+    # Callers eval what this prints: everything but the final export line goes to stderr.
+    exec 3>&1 1>&2
     if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null || ! command -v sbatch >/dev/null; then
       if [[ $(id -u) -ne 0 ]]; then
         echo "Slurm is not installed: run as root, or apt-get install munge slurmctld slurmd slurm-client" >&2
@@ -103,7 +105,7 @@ EOF
       echo "Slurm did not come up (node state: ${state:-none}); see $dir/log/" >&2
       exit 1
     fi
-    echo "export SLURM_CONF=$SLURM_CONF"
+    echo "export SLURM_CONF=$SLURM_CONF" >&3
     ;;
   stop)
     stop

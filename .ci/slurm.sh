@@ -30,7 +30,9 @@ stop() {
 
 case "$cmd" in
   start)
-    # Callers eval what this prints: everything but the final export line goes to stderr.
+    # Callers eval what this prints: everything but the final export line goes to stderr. The daemons
+    # started below must not inherit fd 3 (the caller's pipe): munged keeps inherited descriptors open,
+    # and `$(bash .ci/slurm.sh start DIR)` would then wait for it forever. Each daemon gets `3>&-`.
     exec 3>&1 1>&2
     if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null || ! command -v sbatch >/dev/null; then
       if [[ $(id -u) -ne 0 ]]; then
@@ -51,7 +53,7 @@ case "$cmd" in
     fi
     mkdir -p /run/munge && chown munge:munge /run/munge
     if ! pgrep -x munged >/dev/null; then
-      su -s /bin/sh munge -c "munged --force" || runuser -u munge -- munged --force
+      { su -s /bin/sh munge -c "munged --force" || runuser -u munge -- munged --force; } 3>&- </dev/null
     fi
     for i in $(seq 0 $((gpus - 1))); do ln -sf /dev/null "$dir/dev/nvidia$i"; done
     user="$(id -un)"
@@ -94,8 +96,8 @@ NodeName=localhost Name=gpu Type=h100 File=$dir/dev/nvidia[0-$((gpus - 1))]
 EOF
     export SLURM_CONF="$dir/slurm.conf"
     stop
-    slurmctld -f "$SLURM_CONF"
-    slurmd -f "$SLURM_CONF" -N localhost
+    slurmctld -f "$SLURM_CONF" 3>&- </dev/null
+    slurmd -f "$SLURM_CONF" -N localhost 3>&- </dev/null
     for _ in $(seq 1 60); do
       state="$(sinfo -h -N -o %T 2>/dev/null | head -1 || true)"
       [[ "$state" == "idle" ]] && break

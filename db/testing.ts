@@ -10,6 +10,8 @@ import { memberships, projects, sessions, users } from "./schema";
 export interface TestDatabase extends Database {
   /** Counts rows of the given tables, to prove a refused call wrote nothing. */
   counts: (...tables: string[]) => Promise<Record<string, number>>;
+  /** PostgreSQL: the fresh database's URL, for test processes of their own. */
+  url?: string;
 }
 
 export const testDbKind = env.DATABASE_URL ? "postgres" : "pglite";
@@ -17,6 +19,7 @@ export const testDbKind = env.DATABASE_URL ? "postgres" : "pglite";
 export async function createTestDatabase(): Promise<TestDatabase> {
   let database: Database;
   let drop = async () => {};
+  let testUrl: string | undefined;
   if (env.DATABASE_URL) {
     const name = `ferry_test_${crypto.randomBytes(6).toString("hex")}`;
     const admin = new pg.Client({ connectionString: env.DATABASE_URL });
@@ -25,6 +28,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.end();
     const url = new URL(env.DATABASE_URL);
     url.pathname = `/${name}`;
+    testUrl = url.toString();
     database = await openDatabase({ kind: "postgres", url: url.toString(), poolSize: 20 });
     drop = async () => {
       const c = new pg.Client({ connectionString: env.DATABASE_URL });
@@ -38,6 +42,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const client = database;
   return {
     ...client,
+    url: testUrl,
     close: async () => {
       await client.close();
       await drop();

@@ -41,6 +41,9 @@ const envSchema = z.object({
     .transform((v) => v !== "0" && v !== "false"),
   // GPUs the local agent declares when nvidia-smi is absent, e.g. "h100:4" (see the agent's --gpus).
   FERRY_LOCAL_AGENT_GPUS: z.string().optional(),
+  // How often the pipeline scheduler looks for due triggers and moves pipeline runs on, in seconds.
+  // Uploads, finished runs and drift alerts wake it at once in the process that saw them.
+  FERRY_PIPELINE_TICK_S: z.coerce.number().min(0.1).max(3600).default(5),
   // Webhook hosts (or host:port) alerts may reach although they resolve to private, loopback or link-local addresses.
   FERRY_WEBHOOK_ALLOW: z.string().default(""),
 });
@@ -65,6 +68,9 @@ export const demoEnabled = !isProduction || env.FERRY_DEMO;
 export const agentOfflineAfterMs = env.FERRY_AGENT_OFFLINE_AFTER_S * 1000;
 export const schedulerLostAfterMs = Math.max(agentOfflineAfterMs, env.FERRY_AGENT_SCHEDULER_LOST_AFTER_S * 1000);
 export const agentHeartbeatIntervalMs = Math.max(1000, Math.min(10_000, Math.floor(agentOfflineAfterMs / 6)));
+export const pipelineTickMs = Math.round(env.FERRY_PIPELINE_TICK_S * 1000);
+/** Another server process takes over the pipeline scheduler when its holder has not renewed for this long. */
+export const pipelineLeaseMs = Math.max(10_000, 4 * pipelineTickMs);
 export const uploadLimitBytes = Math.floor(env.FERRY_UPLOAD_LIMIT_MB * 1_000_000);
 
 /** The port this server listens on: Next.js sets PORT once it has chosen one, after this module loaded. */

@@ -7,3 +7,4 @@ export * from "./projects";
 export * from "./tokens";
 export * from "./tracking";
 export * from "./users";
+export * from "./pipelines";

@@ -16,6 +16,8 @@ const allowed: Record<Permission, FixturePerson[]> = {
   "models.register": ["dataScientist", "mlEngineer", "admin"],
   "promotions.request": ["dataScientist", "mlEngineer", "admin"],
   "gates.edit": ["mlEngineer", "ops", "admin"],
+  "pipelines.manage": ["mlEngineer", "admin"],
+  "pipelines.run": ["dataScientist", "mlEngineer", "admin"],
   "promotions.decide": ["ops", "admin"],
   "deployments.rollback": ["ops", "admin"],
   "clusters.read": ["dataScientist", "mlEngineer", "ops", "manager", "outsider", "orgOpsOutsider", "admin"],

@@ -11,6 +11,8 @@ const design: Record<Permission, { personas: string[]; orgOps: boolean; orgMembe
   "models.register": { personas: ["data_scientist", "ml_engineer"], orgOps: false },
   "promotions.request": { personas: ["data_scientist", "ml_engineer"], orgOps: false },
   "gates.edit": { personas: ["ml_engineer", "ops"], orgOps: false },
+  "pipelines.manage": { personas: ["ml_engineer"], orgOps: false },
+  "pipelines.run": { personas: ["data_scientist", "ml_engineer"], orgOps: false },
   "promotions.decide": { personas: ["ops"], orgOps: false },
   "deployments.rollback": { personas: ["ops"], orgOps: false },
   "clusters.read": { personas: [], orgOps: true, orgMember: true },

@@ -59,6 +59,16 @@ export const permissions = {
     personas: ["ml_engineer", "ops"],
     description: "Edit validation gates and monitoring thresholds",
   },
+  "pipelines.manage": {
+    scope: "project",
+    personas: ["ml_engineer"],
+    description: "Create, edit and delete continuous-training pipelines",
+  },
+  "pipelines.run": {
+    scope: "project",
+    personas: ["data_scientist", "ml_engineer"],
+    description: "Start, retry and cancel pipeline runs",
+  },
   "promotions.decide": {
     scope: "project",
     personas: ["ops"],

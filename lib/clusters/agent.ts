@@ -18,6 +18,7 @@ import type {
 import { datasetVersionUri } from "@/lib/tracking/service";
 import { claimRuns, markLost, releaseRun, requeueRuns, type ClaimedRun } from "./scheduler";
 import { substituteParams } from "@/lib/runs/placeholders";
+import { pokePipelines } from "@/lib/pipelines/events";
 import { notifyQueueChange, waitForQueueChange } from "./events";
 
 // The server's side of the agent protocol (lib/agent/protocol.ts).
@@ -285,7 +286,10 @@ export async function reportStatus(db: Db, cluster: AgentCluster, req: StatusReq
     await tx.update(runs).set({ status: mlflowStatus[req.status], endTime: at.getTime() }).where(eq(runs.id, job.runId));
     return req.status;
   });
-  if (result !== "running") notifyQueueChange();
+  if (result !== "running") {
+    notifyQueueChange();
+    pokePipelines();
+  }
   return { status: result };
 }
 

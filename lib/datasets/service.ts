@@ -1,4 +1,5 @@
 import "server-only";
+import { pokePipelines } from "@/lib/pipelines/events";
 import fs from "node:fs";
 import path from "node:path";
 import { and, desc, eq, sql } from "drizzle-orm";
@@ -216,7 +217,7 @@ function duplicateOf(project: ProjectRef, dataset: DatasetRef, version: number, 
 async function insertVersion(db: Db, actor: Actor, project: ProjectRef, dataset: DatasetRef, v: NewVersion): Promise<VersionRef> {
   const status = worstStatus(v.validation);
   try {
-    return await db.transaction(async (tx) => {
+    const created = await db.transaction(async (tx) => {
       // Serialises numbering per dataset: concurrent uploads get 1, 2, 3… without gaps or clashes.
       await tx.execute(sql`select id from ${datasets} where ${datasets.id} = ${dataset.id} for update`);
       const [dup] = await tx
@@ -249,6 +250,9 @@ async function insertVersion(db: Db, actor: Actor, project: ProjectRef, dataset:
       await beforeCommit?.();
       return { id: v.id, version, sha256: v.sha256, validationStatus: status, url: versionUrl(project, dataset.name, version) };
     });
+    // Pipelines that train on this dataset start at once (in this process; others at their next tick).
+    pokePipelines();
+    return created;
   } catch (e) {
     if (isUniqueViolation(e, "dataset_versions_digest_key")) {
       const [dup] = await db

@@ -265,16 +265,21 @@ export async function setGateRules(db: Db, actor: Who, model: ModelRef, rules: G
 
 /** The gates for promoting `version`, from the facts as they are now. */
 export async function evaluateVersionGates(db: Db | Tx, model: ModelRef, version: VersionRef): Promise<GateResult[]> {
+  return evaluateRunGates(db, model, version.runId);
+}
+
+/** The gates a version made by `runId` would meet now (a pipeline evaluates before it registers). */
+export async function evaluateRunGates(db: Db | Tx, model: ModelRef, runId: string): Promise<GateResult[]> {
   const [run, dataset, metrics, rules, production] = await Promise.all([
-    getRunSummary(db, version.runId),
-    getRunDataset(db, version.runId),
-    getRunMetrics(db, version.runId),
+    getRunSummary(db, runId),
+    getRunDataset(db, runId),
+    getRunMetrics(db, runId),
     getGateRules(db, model.id),
     getCurrentDeployment(db, model.id, "production"),
   ]);
   const yardstick = production ? { version: production.version, metrics: await getRunMetrics(db, production.runId) } : null;
   return evaluateGates({
-    run: { name: run?.name ?? version.runId, status: run?.status ?? "FAILED" },
+    run: { name: run?.name ?? runId, status: run?.status ?? "FAILED" },
     dataset: dataset ? { label: `Dataset ${dataset.dataset} v${dataset.version}`, validation: dataset.validationStatus } : null,
     metrics,
     production: yardstick,

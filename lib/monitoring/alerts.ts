@@ -1,4 +1,5 @@
 import "server-only";
+import { pokePipelines } from "@/lib/pipelines/events";
 import http from "node:http";
 import https from "node:https";
 import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
@@ -76,7 +77,10 @@ export async function evaluateDriftAlert(db: Db, model: ModelRef, batchId: strin
   if (drift.drifted) {
     const summary = `Batch ${batchId}: ${drift.driftedColumns} of ${drift.testedColumns} columns drifted (share ${drift.driftShare.toFixed(2)} ≥ ${drift.threshold})`;
     const { id, opened } = await openOrRefresh(db, model, "drift", summary, { batchId, driftShare: drift.driftShare, drifted }, at);
-    if (opened) notify(db, model, id, "alert.opened");
+    if (opened) {
+      notify(db, model, id, "alert.opened");
+      pokePipelines();
+    }
   } else {
     const id = await autoResolve(db, model, "drift", `batch ${batchId} is within the drift thresholds (share ${drift.driftShare.toFixed(2)})`, at);
     if (id) notify(db, model, id, "alert.resolved");

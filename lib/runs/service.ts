@@ -31,7 +31,7 @@ const upper = (t: string) => t.toUpperCase();
  * Refuses at launch what no registered cluster could ever run, with a message that says why,
  * rather than queueing a run that would wait forever.
  */
-async function checkFeasible(db: Db, project: ProjectRef, input: LaunchRunInput): Promise<string | null> {
+export async function checkFeasible(db: Db, project: ProjectRef, input: Pick<LaunchRunInput, "cluster" | "code" | "gpus">): Promise<string | null> {
   const pools = await queryRows<Pool>(
     db,
     sql`select c.id as cluster_id, c.name as cluster, c.executor, p.gpu_type, coalesce(p.total, 0)::int as total,
@@ -95,7 +95,13 @@ async function findDatasetVersion(db: Db, project: ProjectRef, ref: { dataset: s
  * Launches a run: pre-creates it through the tracking store (SCHEDULED, with its params, code tags
  * and dataset input), so the job's MLflow client resumes it, and queues it for the scheduler.
  */
-export async function launchRun(db: Db, actor: Actor, project: ProjectRef, input: LaunchRunInput): Promise<{ id: string; status: JobStatus }> {
+export async function launchRun(
+  db: Db,
+  actor: Actor,
+  project: ProjectRef,
+  input: LaunchRunInput,
+  options: { tags?: { key: string; value: string }[] } = {},
+): Promise<{ id: string; status: JobStatus }> {
   const dataset = input.datasetVersion ? await findDatasetVersion(db, project, input.datasetVersion) : null;
   const refusal = await checkFeasible(db, project, input);
   if (refusal) throw new SafeError(refusal, 400, "gpus");
@@ -111,6 +117,7 @@ export async function launchRun(db: Db, actor: Actor, project: ProjectRef, input
         ]
       : []),
     ...(code && "image" in code ? [{ key: "mlflow.docker.image.name", value: code.image }] : []),
+    ...(options.tags ?? []),
   ];
   const id = await db.transaction(async (tx) => {
     let created: { id: string };

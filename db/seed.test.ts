@@ -7,11 +7,19 @@ import { createTestDatabase, testDbKind, type TestDatabase } from "./testing";
 import { getEnvironmentHistory, getModelOverview, listModels } from "@/lib/models/queries";
 import { trainDemoModel } from "@/lib/examples/traffic";
 import { getCurrentDeployment } from "@/lib/models/facts";
-import { demoModel, demoProject, demoRuns, demoTraffic, demoUsers, isEmpty, seedDemo, seedDemoRuns } from "./seed";
+import { demoModel, demoPipeline, demoProject, demoRuns, demoTraffic, demoUsers, isEmpty, seedDemo, seedDemoRuns } from "./seed";
+import { demoSubscribersCsv } from "./demo-data";
+import { registerUpload } from "@/lib/datasets/service";
+import { trainAndLog } from "@/lib/examples/train";
+import { evaluateGates } from "@/lib/models/gates";
+import { getGateRules } from "@/lib/models/service";
+import { getRunMetrics } from "@/lib/models/facts";
 import {
   auditLog,
   monitoringAlerts,
   batchDrift,
+  pipelines,
+  pipelineTriggers,
   datasetVersions,
   memberships,
   metricPoints,
@@ -67,6 +75,9 @@ describe(`demo seed on ${testDbKind}`, () => {
       "prediction_batches",
       "batch_drift",
       "predictions",
+      "pipelines",
+      "pipeline_triggers",
+      "pipeline_runs",
       "audit_log",
     ];
     const counts = await t.counts(...tables);
@@ -91,6 +102,10 @@ describe(`demo seed on ${testDbKind}`, () => {
       prediction_batches: 72,
       batch_drift: 72,
       predictions: expect.any(Number),
+      // The demo pipeline, on new versions of subscribers; it has not run.
+      pipelines: 1,
+      pipeline_triggers: 1,
+      pipeline_runs: 0,
       // + the model, 2 versions, 2 requests, 2 approvals, 2 deployments, the gates: 10; the ingest
       // token: 1; and the alerts the drifting traffic opened and resolved, counted below.
       audit_log: expect.any(Number),
@@ -99,7 +114,8 @@ describe(`demo seed on ${testDbKind}`, () => {
     // often an alert opens and resolves on the way depends on the hour the seed runs; where it ends
     // does not: the drift alert and the performance alert (recall below its 0.5 minimum) are open.
     const alertAudits = await t.db.select({ action: auditLog.action }).from(auditLog).where(like(auditLog.action, "alert.%"));
-    expect(counts.audit_log! - alertAudits.length).toBe(25);
+    // + the pipeline: 1.
+    expect(counts.audit_log! - alertAudits.length).toBe(26);
     expect(alertAudits.filter((a) => a.action === "alert.open").length - alertAudits.filter((a) => a.action === "alert.resolve").length).toBe(2);
     const open = await t.db.select({ kind: monitoringAlerts.kind }).from(monitoringAlerts).where(ne(monitoringAlerts.status, "resolved"));
     expect(open.map((a) => a.kind).sort()).toEqual(["drift", "performance"]);
@@ -266,5 +282,57 @@ describe(`demo seed on ${testDbKind}`, () => {
     for (const run of others) await t.db.delete(runs).where(eq(runs.id, run.id));
     await seedDemoRuns(t.db);
     expect((await t.db.select().from(runs)).map((r) => r.id)).toEqual([kept!.id]);
+  });
+});
+
+describe(`the demo pipeline on ${testDbKind}`, () => {
+  let t: TestDatabase;
+  let artifacts: string;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    artifacts = fs.mkdtempSync(path.join(os.tmpdir(), "ferry-seed-artifacts-"));
+    setArtifactRootForTests(artifacts);
+    await seedDemo(t.db);
+  });
+  afterAll(async () => {
+    setArtifactRootForTests(null);
+    fs.rmSync(artifacts, { recursive: true, force: true });
+    await t?.close();
+  });
+
+  it("retrains the demo model on new subscribers versions, as the ML engineer, towards production", async () => {
+    const [project] = await t.db.select().from(projects).where(eq(projects.slug, demoProject.slug));
+    const [p] = await t.db.select().from(pipelines).where(eq(pipelines.projectId, project!.id));
+    const [mle] = await t.db.select().from(users).where(eq(users.email, "mle@ferry.dev"));
+    expect(p).toMatchObject({ name: demoPipeline.name, ownerId: mle!.id, promoteTo: ["production"], enabled: true, artifactPath: "model" });
+    const [trigger] = await t.db.select().from(pipelineTriggers).where(eq(pipelineTriggers.pipelineId, p!.id));
+    // From version 2 on: the seeded versions do not fire it.
+    expect(trigger).toMatchObject({ kind: "dataset_version", cursor: "2" });
+  });
+
+  it("the file users upload (public/demo/subscribers-2026-11.csv) is version 3 of the demo data, passes validation, and trains a model that clears the gates", async () => {
+    const file = fs.readFileSync(path.join(process.cwd(), "public/demo/subscribers-2026-11.csv"), "utf8");
+    expect(file).toBe(demoSubscribersCsv(3));
+    const [project] = await t.db.select({ id: projects.id, slug: projects.slug, name: projects.name }).from(projects).where(eq(projects.slug, demoProject.slug));
+    const [ds] = await t.db.select().from(users).where(eq(users.email, "ds@ferry.dev"));
+    const actor = { id: ds!.id, email: ds!.email, name: ds!.name, isAdmin: false, orgRole: ds!.orgRole, mustChangePassword: false, sessionId: null, tokenId: null };
+    const v3 = await registerUpload(t.db, actor, project!, "subscribers", { filename: "subscribers-2026-11.csv", body: [new TextEncoder().encode(file)] });
+    expect(v3).toMatchObject({ version: 3, validationStatus: "pass" });
+    // The pipeline's training, as its template runs it, against the demo model's gates and production.
+    const [model] = await t.db.select().from(registeredModels).where(eq(registeredModels.name, demoModel.name));
+    const production = (await getCurrentDeployment(t.db, model!.id, "production"))!;
+    const noop = { runId: "x", logBatch: async () => {}, logInputs: async () => {}, logArtifact: async () => {}, logModel: async () => {}, end: async () => {}, setTerminated: async () => {} };
+    const metrics = await trainAndLog(
+      { csv: file, target: "churned", epochs: 30, learningRate: 0.5, classWeight: "balanced", dataset: { name: "subscribers", source: "x", sourceType: "ferry" } },
+      noop as never,
+    );
+    const gates = evaluateGates({
+      run: { name: "pipeline", status: "FINISHED" },
+      dataset: { label: "subscribers v3", validation: "pass" },
+      metrics: metrics as unknown as Record<string, number>,
+      production: { version: production.version, metrics: await getRunMetrics(t.db, production.runId) },
+      rules: await getGateRules(t.db, model!.id),
+    });
+    expect(gates.filter((g) => !g.passed)).toEqual([]);
   });
 });

@@ -16,7 +16,9 @@ import { ServiceSink } from "@/lib/tracking/service-sink";
 import type { Db } from "./client";
 import { demoSubscribersCsv } from "./demo-data";
 import { approvePromotion, createModelVersion, createRegisteredModel, markDecisionsSeen, requestPromotion, setGateRules } from "@/lib/models/service";
-import { auditLog, datasets, memberships, predictionBatches, projects, registeredModels, runs, users } from "./schema";
+import { savePipeline } from "@/lib/pipelines/service";
+import { pipelineInputSchema } from "@/lib/pipelines/schemas";
+import { auditLog, datasets, memberships, pipelines, predictionBatches, projects, registeredModels, runs, users } from "./schema";
 
 export const DEMO_PASSWORD = "ferry-demo";
 
@@ -48,6 +50,7 @@ export async function seedDemo(db: Db): Promise<{ createdUsers: number; createdP
   await seedDemoRuns(db);
   await seedDemoModel(db);
   await seedDemoTraffic(db);
+  await seedDemoPipeline(db);
   return result;
 }
 
@@ -273,4 +276,37 @@ export async function seedDemoTraffic(db: Db, now = Date.now()): Promise<void> {
   }
   // Labels known at the top of the hour, not at this minute: the seed (and its alerts) come out the same whenever it runs.
   await sendLabels(end);
+}
+
+export const demoPipeline = {
+  name: "retrain-on-new-data",
+  description: "Retrains the churn classifier on every new version of subscribers that passes validation, and asks ops to put it in production if it clears the gates.",
+};
+
+/**
+ * The demo model's continuous-training pipeline, saved by the ML engineer: a new version of
+ * subscribers → validate → train as balanced-lr was (on any cluster; the local agent runs it) →
+ * the model's gates → register → request production. Uploading public/demo/subscribers-2026-11.csv
+ * starts it.
+ */
+export async function seedDemoPipeline(db: Db): Promise<void> {
+  const [project] = await db.select({ id: projects.id, slug: projects.slug, name: projects.name }).from(projects).where(eq(projects.slug, demoProject.slug));
+  const mle = await demoActor(db, "mle@ferry.dev");
+  if (!project || !mle) return;
+  const [existing] = await db.select({ n: count() }).from(pipelines).where(eq(pipelines.projectId, project.id));
+  if ((existing?.n ?? 0) > 0) return;
+  const [model] = await db.select({ id: registeredModels.id }).from(registeredModels).where(and(eq(registeredModels.projectId, project.id), eq(registeredModels.name, demoModel.name)));
+  if (!model) return;
+  const input = pipelineInputSchema.parse({
+    ...demoPipeline,
+    model: demoModel.name,
+    dataset: "subscribers",
+    template: {
+      command: 'ferry-example-train --data "$FERRY_DATASET_PATH" --target churned --epochs {epochs} --learning-rate {lr} --class-weight {class_weight}',
+      params: { epochs: "30", lr: "0.5", class_weight: "balanced" },
+    },
+    triggers: { datasetVersion: true },
+    promoteTo: ["production"],
+  });
+  await savePipeline(db, mle, project, input, undefined, { checkClusters: false });
 }

@@ -100,5 +100,5 @@ export async function createFixtureOrg(db: Db, tag = crypto.randomBytes(3).toStr
     await db.insert(sessions).values({ id: sessionId, userId: u.id, expiresAt: new Date(Date.now() + 3_600_000) });
     out[key] = { id: u.id, email, claims: { sessionId } };
   }
-  return { project, users: out };
+  return { project, users: out, tag };
 }

@@ -8,6 +8,7 @@ import {
   median,
   modelsCsv,
   toCsv,
+  type DeploymentFact,
   type HealthInputs,
   type ProductionModelHealth,
 } from "./health-rules";
@@ -94,23 +95,74 @@ describe("median", () => {
   });
 });
 
+/** A deployment fact; not made by a pipeline unless `over` says so. */
+const fact = (kind: DeploymentFact["kind"], over: Partial<DeploymentFact> = {}): DeploymentFact => ({
+  kind,
+  leadHours: null,
+  restoreHours: null,
+  byPipeline: false,
+  dataToProductionHours: null,
+  ...over,
+});
+const noPipelines = { pipelinePromotions: 0, pipelineRuns: 0, pipelineRunsSucceeded: 0, pipelineSuccessRate: null, medianDataToProductionHours: null };
+
 describe("deliveryStats", () => {
   it("counts promotions per day, median lead time, rollback rate and median time to restore", () => {
     const s = deliveryStats(
       [
-        { kind: "promotion", leadHours: 10, restoreHours: null },
-        { kind: "rollback", leadHours: null, restoreHours: 2 },
-        { kind: "promotion", leadHours: 4, restoreHours: null },
-        { kind: "rollback", leadHours: null, restoreHours: 6 },
-        { kind: "promotion", leadHours: null, restoreHours: null },
+        fact("promotion", { leadHours: 10 }),
+        fact("rollback", { restoreHours: 2 }),
+        fact("promotion", { leadHours: 4 }),
+        fact("rollback", { restoreHours: 6 }),
+        fact("promotion"),
       ],
       7,
     );
-    expect(s).toEqual({ promotions: 3, rollbacks: 2, deployments: 5, promotionsPerDay: 3 / 7, leadTimeHours: 7, rollbackRate: 0.4, timeToRestoreHours: 4 });
+    expect(s).toEqual({ promotions: 3, rollbacks: 2, deployments: 5, promotionsPerDay: 3 / 7, leadTimeHours: 7, rollbackRate: 0.4, timeToRestoreHours: 4, ...noPipelines });
   });
 
   it("has no rates and no medians without deployments", () => {
-    expect(deliveryStats([], 30)).toEqual({ promotions: 0, rollbacks: 0, deployments: 0, promotionsPerDay: 0, leadTimeHours: null, rollbackRate: null, timeToRestoreHours: null });
+    expect(deliveryStats([], 30)).toEqual({
+      promotions: 0,
+      rollbacks: 0,
+      deployments: 0,
+      promotionsPerDay: 0,
+      leadTimeHours: null,
+      rollbackRate: null,
+      timeToRestoreHours: null,
+      ...noPipelines,
+    });
+  });
+
+  it("counts the promotions pipelines made, the median time from new data to production, and the pipeline success rate", () => {
+    const s = deliveryStats(
+      [
+        fact("promotion", { leadHours: 1, byPipeline: true, dataToProductionHours: 5 }),
+        fact("promotion", { leadHours: 2, byPipeline: true, dataToProductionHours: 1.5 }),
+        // A pipeline promotion whose run never knew when its data arrived: counted, not measured.
+        fact("promotion", { leadHours: 3, byPipeline: true, dataToProductionHours: null }),
+        fact("promotion", { leadHours: 9 }),
+        fact("rollback", { restoreHours: 1 }),
+      ],
+      30,
+      { succeeded: 4, failed: 1 },
+    );
+    expect(s).toMatchObject({
+      promotions: 4,
+      pipelinePromotions: 3,
+      pipelineRuns: 5,
+      pipelineRunsSucceeded: 4,
+      pipelineSuccessRate: 0.8,
+      medianDataToProductionHours: 3.25,
+      leadTimeHours: 2.5,
+    });
+    // A time from data to production on a human's promotion or a rollback would be a bug upstream; it is not counted.
+    expect(deliveryStats([fact("promotion", { dataToProductionHours: 7 }), fact("rollback", { byPipeline: true, dataToProductionHours: 8 })], 7)).toMatchObject({
+      pipelinePromotions: 0,
+      medianDataToProductionHours: null,
+    });
+    // Runs that all failed: 0 %, not "no data".
+    expect(deliveryStats([], 7, { succeeded: 0, failed: 3 })).toMatchObject({ pipelineRuns: 3, pipelineRunsSucceeded: 0, pipelineSuccessRate: 0 });
   });
 });
 
@@ -171,16 +223,26 @@ describe("CSV", () => {
     expect(end).toBe("");
   });
 
-  it("writes delivery per project and an overall row", () => {
-    const stats = deliveryStats([{ kind: "promotion", leadHours: 1.23456, restoreHours: null }], 7);
+  it("writes delivery per project and an overall row, pipeline columns last", () => {
+    const stats = deliveryStats([fact("promotion", { leadHours: 1.23456 })], 7);
+    const piped = deliveryStats([fact("promotion", { leadHours: 2, byPipeline: true, dataToProductionHours: 26.66666 })], 7, { succeeded: 2, failed: 1 });
     const csv = deliveryCsv(
-      { days: 7, projects: [{ project: { slug: "p", name: "P" }, ...stats }], overall: stats },
+      {
+        days: 7,
+        projects: [
+          { project: { slug: "p", name: "P" }, ...stats },
+          { project: { slug: "q", name: "Q" }, ...piped },
+        ],
+        overall: stats,
+      },
       { days: 7, projects: [{ project: { slug: "p", name: "P" }, gpuHours: 12.5, cost: 30 }], overall: { gpuHours: 12.5, cost: 30 } },
     );
     expect(csv.split("\r\n")).toEqual([
-      "project,project_slug,days,promotions,promotions_per_day,lead_time_hours_median,rollbacks,production_deployments,rollback_rate,time_to_restore_hours_median,gpu_hours,cost",
-      "P,p,7,1,0.1429,1.23,0,1,0,,12.5,30",
-      "All projects,,7,1,0.1429,1.23,0,1,0,,12.5,30",
+      "project,project_slug,days,promotions,promotions_per_day,lead_time_hours_median,rollbacks,production_deployments,rollback_rate,time_to_restore_hours_median,gpu_hours,cost," +
+        "pipeline_promotions,pipeline_runs_finished,pipeline_runs_succeeded,pipeline_success_rate,data_to_production_hours_median",
+      "P,p,7,1,0.1429,1.23,0,1,0,,12.5,30,0,0,0,,",
+      "Q,q,7,1,0.1429,2,0,1,0,,0,,1,3,2,0.6667,26.67",
+      "All projects,,7,1,0.1429,1.23,0,1,0,,12.5,30,0,0,0,,",
       "",
     ]);
   });

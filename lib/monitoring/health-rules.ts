@@ -115,6 +115,16 @@ export interface DeploymentFact {
   leadHours: number | null;
   /** Rollback start − start of the deployment it replaced, in hours. */
   restoreHours: number | null;
+  /** A promotion whose request a pipeline run's request step made (DESIGN §2.10). */
+  byPipeline: boolean;
+  /** Pipeline promotions: start − when the dataset version the run trained on arrived, in hours; else null. */
+  dataToProductionHours: number | null;
+}
+
+/** Pipeline runs that finished in the window; cancelled runs count neither way. */
+export interface PipelineRunCounts {
+  succeeded: number;
+  failed: number;
 }
 
 export interface DeliveryStats {
@@ -128,11 +138,22 @@ export interface DeliveryStats {
   rollbackRate: number | null;
   /** Median time from a deployment's start to the rollback that replaced it. */
   timeToRestoreHours: number | null;
+  /** Of `promotions`, those whose request a pipeline run made. */
+  pipelinePromotions: number;
+  /** Pipeline runs finished in the window: succeeded + failed (cancelled ones do not count). */
+  pipelineRuns: number;
+  pipelineRunsSucceeded: number;
+  /** pipelineRunsSucceeded / pipelineRuns; null with none finished. */
+  pipelineSuccessRate: number | null;
+  /** Median time from a dataset version's arrival to the production deployment a pipeline run trained on it led to. */
+  medianDataToProductionHours: number | null;
 }
 
-export function deliveryStats(facts: readonly DeploymentFact[], days: number): DeliveryStats {
+export function deliveryStats(facts: readonly DeploymentFact[], days: number, runs: PipelineRunCounts = { succeeded: 0, failed: 0 }): DeliveryStats {
   const promotions = facts.filter((f) => f.kind === "promotion");
   const rollbacks = facts.filter((f) => f.kind === "rollback");
+  const byPipeline = promotions.filter((p) => p.byPipeline);
+  const finished = runs.succeeded + runs.failed;
   const numbers = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null && Number.isFinite(x));
   return {
     promotions: promotions.length,
@@ -142,6 +163,11 @@ export function deliveryStats(facts: readonly DeploymentFact[], days: number): D
     leadTimeHours: median(numbers(promotions.map((p) => p.leadHours))),
     rollbackRate: facts.length ? rollbacks.length / facts.length : null,
     timeToRestoreHours: median(numbers(rollbacks.map((r) => r.restoreHours))),
+    pipelinePromotions: byPipeline.length,
+    pipelineRuns: finished,
+    pipelineRunsSucceeded: runs.succeeded,
+    pipelineSuccessRate: finished ? runs.succeeded / finished : null,
+    medianDataToProductionHours: median(numbers(byPipeline.map((p) => p.dataToProductionHours))),
   };
 }
 
@@ -270,7 +296,7 @@ export function modelsCsv(models: readonly ProductionModelHealth[]): string {
   return toCsv([header, ...rows]);
 }
 
-/** Delivery metrics and GPU use per project, then one "All projects" row. */
+/** Delivery metrics, GPU use and pipeline figures per project, then one "All projects" row. */
 export function deliveryCsv(delivery: DeliveryMetrics, gpu: GpuUsage): string {
   const header = [
     "project",
@@ -285,6 +311,12 @@ export function deliveryCsv(delivery: DeliveryMetrics, gpu: GpuUsage): string {
     "time_to_restore_hours_median",
     "gpu_hours",
     "cost",
+    // Added with pipelines (DESIGN §2.10), after the older columns so their positions stay.
+    "pipeline_promotions",
+    "pipeline_runs_finished",
+    "pipeline_runs_succeeded",
+    "pipeline_success_rate",
+    "data_to_production_hours_median",
   ];
   const gpuOf = new Map(gpu.projects.map((g) => [g.project.slug, g]));
   const row = (name: string, slug: string, s: DeliveryStats, g: { gpuHours: number; cost: number | null } | undefined) => [
@@ -300,6 +332,11 @@ export function deliveryCsv(delivery: DeliveryMetrics, gpu: GpuUsage): string {
     round(s.timeToRestoreHours, 2),
     round(g?.gpuHours ?? 0, 2),
     round(g?.cost ?? null, 2),
+    s.pipelinePromotions,
+    s.pipelineRuns,
+    s.pipelineRunsSucceeded,
+    round(s.pipelineSuccessRate),
+    round(s.medianDataToProductionHours, 2),
   ];
   return toCsv([
     header,

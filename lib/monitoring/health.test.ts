@@ -3,14 +3,33 @@
 // models approved for production, batches sent with an ingest token (a drifted one opens the drift
 // alert), performance alerts written as lib/monitoring/alerts.ts writes them. Project B has
 // hand-made production deployments with chosen times, for exact delivery medians and rates, and a
-// name a spreadsheet would run as a formula. The manager reads A only; the outsider nothing.
+// name a spreadsheet would run as a formula. Pipelines (DESIGN §2.10): in A, a pipeline saved and
+// started through the services, its runs then finished by hand, one having requested a promotion
+// that went to production; in B, hand-made pipeline runs whose request steps made some of the
+// production promotions. The manager reads A only; the outsider nothing.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { apiTokens, clusters, deployments, memberships, modelVersions, monitoringAlerts, projects, registeredModels, runJobs, runs } from "@/db/schema";
+import {
+  apiTokens,
+  clusters,
+  datasets,
+  deployments,
+  memberships,
+  modelVersions,
+  monitoringAlerts,
+  pipelineRunSteps,
+  pipelineRuns,
+  pipelines,
+  projects,
+  promotionRequests,
+  registeredModels,
+  runJobs,
+  runs,
+} from "@/db/schema";
 import { createFixtureOrg, createTestDatabase, testDbKind, type TestDatabase } from "@/db/testing";
 import { request } from "@/lib/actions/testing";
 import { setArtifactRootForTests } from "@/lib/artifacts/store";
@@ -30,6 +49,8 @@ const { writeRunArtifact } = await import("@/lib/tracking/artifact-files");
 const { createDataset, registerUpload } = await import("@/lib/datasets/service");
 const { createRegisteredModel, createModelVersion, requestPromotion, approvePromotion, setGateRules } = await import("@/lib/models/service");
 const { settleDeliveries } = await import("./alerts");
+const { savePipeline, startPipelineRun } = await import("@/lib/pipelines/service");
+const { pipelineInputSchema } = await import("@/lib/pipelines/schemas");
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -114,12 +135,14 @@ describe(`model-health overview over HTTP on ${testDbKind}`, () => {
     await writeRunArtifact(run, ["model", "model.json"], "{}");
     await updateRun(t.db, run, { status: "FINISHED" });
     const models: Record<string, Awaited<ReturnType<typeof createRegisteredModel>>> = {};
+    const requestOf: Record<string, string> = {};
     for (const what of ["calm", "drift", "perf", "odd", "quiet"]) {
       const model = await createRegisteredModel(t.db, ds, org.project, { name: name(what) });
       await createModelVersion(t.db, ds, model, { source: `runs:/${runId}/model` });
       const req = await requestPromotion(t.db, ds, model, { version: 1, environment: "production", justification: "first" });
       await approvePromotion(t.db, ops, model, req.id, "ok to ship");
       models[what] = model;
+      requestOf[what] = req.id;
     }
     perfModelId = models.perf!.id;
     server = await startTrackingServer();
@@ -185,25 +208,96 @@ describe(`model-health overview over HTTP on ${testDbKind}`, () => {
     const v2 = await version(m1!.id, 2, T0 - 10 * HOUR);
     const v3 = await version(m1!.id, 3, T0 + DAY - 4 * HOUR);
     const w1 = await version(m2!.id, 1, T0 + 2 * DAY - HOUR);
-    const d = (modelId: string, versionId: string, kind: "promotion" | "rollback", start: number, end: number | null, environment: "production" | "staging" = "production") => ({
+    // Promotion requests behind the promotions: v1, v3 and w1's (both environments) a pipeline run
+    // made (below); v2's a person made.
+    const askedFor = async (modelId: string, versionId: string, environment: "production" | "staging", status: "approved" | "pending" = "approved") => {
+      const decided = status === "approved" ? { decidedBy: org.users.ops.id, decidedAt: at(T0 - 5 * DAY), decisionReason: "ok" } : {};
+      const [r] = await t.db
+        .insert(promotionRequests)
+        .values({ projectId: b.id, modelId, versionId, environment, justification: "hand-made", status, gates: [], gatesPassed: true, requestedBy: org.users.dataScientist.id, ...decided })
+        .returning({ id: promotionRequests.id });
+      return r!.id;
+    };
+    const rq = {
+      v1: await askedFor(m1!.id, v1.id, "production"),
+      v2: await askedFor(m1!.id, v2.id, "production"),
+      v3: await askedFor(m1!.id, v3.id, "production"),
+      v3Staging: await askedFor(m1!.id, v3.id, "staging", "pending"),
+      w1: await askedFor(m2!.id, w1.id, "production"),
+      w1Staging: await askedFor(m2!.id, w1.id, "staging"),
+    };
+    const d = (
+      modelId: string,
+      versionId: string,
+      kind: "promotion" | "rollback",
+      start: number,
+      end: number | null,
+      environment: "production" | "staging" = "production",
+      requestId: string | null = null,
+    ) => ({
       projectId: b.id,
       modelId,
       versionId,
       kind,
       environment,
+      requestId,
       reason: "hand-made",
       startedAt: at(start),
       endedAt: end === null ? null : at(end),
     });
     await t.db.insert(deployments).values([
-      d(m1!.id, v1.id, "promotion", T0 - 4 * DAY, T0),
-      d(m1!.id, v2.id, "promotion", T0, T0 + 2 * HOUR),
+      d(m1!.id, v1.id, "promotion", T0 - 4 * DAY, T0, "production", rq.v1),
+      d(m1!.id, v2.id, "promotion", T0, T0 + 2 * HOUR, "production", rq.v2),
       d(m1!.id, v1.id, "rollback", T0 + 2 * HOUR, T0 + DAY),
-      d(m1!.id, v3.id, "promotion", T0 + DAY, T0 + DAY + 6 * HOUR),
+      d(m1!.id, v3.id, "promotion", T0 + DAY, T0 + DAY + 6 * HOUR, "production", rq.v3),
       d(m1!.id, v1.id, "rollback", T0 + DAY + 6 * HOUR, null),
-      d(m2!.id, w1.id, "promotion", T0 + 2 * DAY, null),
-      d(m2!.id, w1.id, "promotion", T0 + 3 * DAY, null, "staging"),
+      d(m2!.id, w1.id, "promotion", T0 + 2 * DAY, null, "production", rq.w1),
+      d(m2!.id, w1.id, "promotion", T0 + 3 * DAY, null, "staging", rq.w1Staging),
     ]);
+
+    // B's pipelines and their runs. Data → production: v1 40 h (ten days ago), v3 8 h, w1 3 h. In the
+    // last 7 days 3 runs finished (2 succeeded, 1 failed; the cancelled and the running one do not
+    // count); over 30 days also v1's run: 4 (3 succeeded).
+    const [bData] = await t.db.insert(datasets).values({ projectId: b.id, name: "subscribers" }).returning({ id: datasets.id });
+    const [p1, p2] = await t.db
+      .insert(pipelines)
+      .values(
+        [m1!, m2!].map((m, i) => ({
+          projectId: b.id,
+          name: `retrain-${i + 1}`,
+          modelId: m.id,
+          datasetId: bData!.id,
+          template: { command: "python train.py", params: {}, gpus: { count: 0 }, cluster: null, priority: 0 },
+          promoteTo: ["staging", "production"] as ("staging" | "production")[],
+          ownerId: org.users.mlEngineer.id,
+        })),
+      )
+      .returning({ id: pipelines.id });
+    let number = 0;
+    const pipelineRun = async (pipelineId: string, status: "succeeded" | "failed" | "cancelled" | "running", finished: number | null, dataArrived: number | null, requestIds: string[] = []) => {
+      const [r] = await t.db
+        .insert(pipelineRuns)
+        .values({
+          projectId: b.id,
+          pipelineId,
+          number: ++number,
+          status,
+          trigger: "dataset_version",
+          triggerDetail: "hand-made",
+          dataArrivedAt: dataArrived === null ? null : at(dataArrived),
+          actorId: org.users.mlEngineer.id,
+          startedAt: at((finished ?? Date.now()) - HOUR),
+          finishedAt: finished === null ? null : at(finished),
+        })
+        .returning({ id: pipelineRuns.id });
+      await t.db.insert(pipelineRunSteps).values({ pipelineRunId: r!.id, projectId: b.id, position: 4, kind: "request", status: requestIds.length ? "succeeded" : "pending", requestIds });
+    };
+    await pipelineRun(p1!.id, "succeeded", T0 - 4 * DAY - HOUR, T0 - 4 * DAY - 40 * HOUR, [rq.v1]);
+    await pipelineRun(p1!.id, "succeeded", T0 + DAY - HOUR, T0 + DAY - 8 * HOUR, [rq.v3Staging, rq.v3]);
+    await pipelineRun(p1!.id, "failed", T0 + 3 * DAY, T0 + 3 * DAY - 2 * HOUR);
+    await pipelineRun(p1!.id, "cancelled", T0 + 3 * DAY, T0 + 3 * DAY - 2 * HOUR);
+    await pipelineRun(p1!.id, "running", null, T0 + 4 * DAY);
+    await pipelineRun(p2!.id, "succeeded", T0 + 2 * DAY - HOUR, T0 + 2 * DAY - 3 * HOUR, [rq.w1, rq.w1Staging]);
     // GPU time: B 2 GPUs for 2 h at $3 per GPU-hour; A 1 GPU for 5 h ten days ago.
     const [cluster] = await t.db.insert(clusters).values({ name: `gpu-${tag}`, executor: "local", costPerGpuHour: 3 }).returning({ id: clusters.id });
     const now = Date.now();
@@ -211,6 +305,23 @@ describe(`model-health overview over HTTP on ${testDbKind}`, () => {
       { runId: v3.runId, projectId: b.id, status: "succeeded", gpuCount: 2, command: "train", clusterId: cluster!.id, startedAt: at(now - 3 * HOUR), finishedAt: at(now - HOUR) },
       { runId, projectId: org.project.id, status: "succeeded", gpuCount: 1, command: "train", clusterId: cluster!.id, startedAt: at(now - 10 * DAY), finishedAt: at(now - 10 * DAY + 5 * HOUR) },
     ]);
+
+    // A's pipeline, through the services (the cluster above makes its CPU-only template feasible).
+    // Two API starts, then finished by hand as the engine would: the first succeeded and its request
+    // step made calm's production request, its data having arrived 5 h before calm went to
+    // production; the second failed.
+    const mleActor: Actor = await resolveActor(t.db, org.users.mlEngineer.claims);
+    await savePipeline(t.db, mleActor, org.project, pipelineInputSchema.parse({ name: "calm-retrain", model: name("calm"), dataset: "subscribers", template: { command: "python train.py" } }));
+    const first = await startPipelineRun(t.db, ds, org.project, "calm-retrain", { params: {} }, "api");
+    const second = await startPipelineRun(t.db, ds, org.project, "calm-retrain", { params: {} }, "api");
+    const [calmDeployment] = await t.db.select({ startedAt: deployments.startedAt }).from(deployments).where(eq(deployments.requestId, requestOf.calm!));
+    const finishedAt = at(now - 30 * 60_000);
+    await t.db
+      .update(pipelineRuns)
+      .set({ status: "succeeded", startedAt: at(now - HOUR), finishedAt, dataArrivedAt: at(calmDeployment!.startedAt.getTime() - 5 * HOUR) })
+      .where(eq(pipelineRuns.id, first.id));
+    await t.db.update(pipelineRunSteps).set({ status: "succeeded", requestIds: [requestOf.calm!] }).where(and(eq(pipelineRunSteps.pipelineRunId, first.id), eq(pipelineRunSteps.kind, "request")));
+    await t.db.update(pipelineRuns).set({ status: "failed", startedAt: at(now - HOUR), finishedAt }).where(eq(pipelineRuns.id, second.id));
   });
   afterAll(async () => {
     await server?.close();
@@ -289,6 +400,26 @@ describe(`model-health overview over HTTP on ${testDbKind}`, () => {
     expect((await overview("admin")).delivery).toEqual(month.delivery);
   });
 
+  it("pipelines: promotions whose request a pipeline run made, finished runs and success rate, median time from new data to production", async () => {
+    const week = await overview("admin", "?days=7");
+    const beta7 = week.delivery.projects.find((p) => p.project.slug === b.slug)!;
+    // v3 (8 h) and w1 (3 h) went to production by pipeline; v2's request was a person's; w1's staging deployment is not production.
+    expect(beta7).toMatchObject({ promotions: 3, pipelinePromotions: 2, pipelineRuns: 3, pipelineRunsSucceeded: 2, medianDataToProductionHours: 5.5 });
+    expect(beta7.pipelineSuccessRate).toBeCloseTo(2 / 3, 12);
+    const alpha7 = week.delivery.projects.find((p) => p.project.slug === org.project.slug)!;
+    expect(alpha7).toMatchObject({ promotions: 5, pipelinePromotions: 1, pipelineRuns: 2, pipelineRunsSucceeded: 1, pipelineSuccessRate: 0.5 });
+    expect(alpha7.medianDataToProductionHours).toBeCloseTo(5, 5);
+    expect(week.delivery.overall).toMatchObject({ pipelinePromotions: 3, pipelineRuns: 5, pipelineRunsSucceeded: 3, pipelineSuccessRate: 0.6 });
+    expect(week.delivery.overall.medianDataToProductionHours).toBeCloseTo(5, 5);
+
+    // Over 30 days, v1's pipeline promotion ten days ago (40 h after its data) and its run count too.
+    const month = await overview("admin", "?days=30");
+    const beta30 = month.delivery.projects.find((p) => p.project.slug === b.slug)!;
+    expect(beta30).toMatchObject({ promotions: 4, pipelinePromotions: 3, pipelineRuns: 4, pipelineRunsSucceeded: 3, pipelineSuccessRate: 0.75, medianDataToProductionHours: 8 });
+    expect(month.delivery.overall).toMatchObject({ pipelinePromotions: 4, pipelineRuns: 6, pipelineRunsSucceeded: 4 });
+    expect(month.delivery.overall.medianDataToProductionHours).toBeCloseTo(6.5, 5);
+  });
+
   it("GPU-hours and cost per project over the window", async () => {
     const week = await overview("admin", "?days=7");
     expect(week.gpu.projects.find((p) => p.project.slug === b.slug)).toMatchObject({ gpuHours: 4, cost: 12 });
@@ -303,7 +434,8 @@ describe(`model-health overview over HTTP on ${testDbKind}`, () => {
     expect(manager.delivery.projects.map((p) => p.project.slug)).toEqual([org.project.slug]);
     expect(manager.gpu.projects.map((p) => p.project.slug)).toEqual([org.project.slug]);
     expect(manager.gpu.overall).toEqual({ gpuHours: 5, cost: 15 });
-    expect(manager.delivery.overall).toMatchObject({ promotions: 5, rollbacks: 0 });
+    expect(manager.delivery.overall).toMatchObject({ promotions: 5, rollbacks: 0, pipelinePromotions: 1, pipelineRuns: 2, pipelineRunsSucceeded: 1, pipelineSuccessRate: 0.5 });
+    expect(manager.delivery.overall.medianDataToProductionHours).toBeCloseTo(5, 5);
     const text = JSON.stringify(manager);
     expect(text).not.toContain(b.slug);
     expect(text).not.toContain("HYPERLINK");
@@ -314,7 +446,7 @@ describe(`model-health overview over HTTP on ${testDbKind}`, () => {
     expect(csv.status).toBe(200);
     expect(csv.text.split("\r\n")).toHaveLength(2); // the header and the final line break
     const delivery = await get("outsider", "/api/v1/health/export?section=delivery");
-    expect(delivery.text.split("\r\n").slice(1)).toEqual(["All projects,,30,0,0,,0,0,,,0,", ""]);
+    expect(delivery.text.split("\r\n").slice(1)).toEqual(["All projects,,30,0,0,,0,0,,,0,,0,0,0,,", ""]);
   });
 
   it("refuses the signed-out and bad parameters", async () => {
@@ -351,8 +483,12 @@ describe(`model-health overview over HTTP on ${testDbKind}`, () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="ferry-delivery-7d-\d{4}-\d\d-\d\d\.csv"$/);
     const lines = res.text.split("\r\n");
-    expect(lines[0]).toBe("project,project_slug,days,promotions,promotions_per_day,lead_time_hours_median,rollbacks,production_deployments,rollback_rate,time_to_restore_hours_median,gpu_hours,cost");
-    expect(lines).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")",${b.slug},7,3,0.4286,4,2,5,0.4,4,4,12`);
-    expect(lines.at(-2)).toMatch(/^All projects,,7,8,1\.1429,[\d.]+,2,10,0\.2,4,4,12$/);
+    expect(lines[0]).toBe(
+      "project,project_slug,days,promotions,promotions_per_day,lead_time_hours_median,rollbacks,production_deployments,rollback_rate,time_to_restore_hours_median,gpu_hours,cost," +
+        "pipeline_promotions,pipeline_runs_finished,pipeline_runs_succeeded,pipeline_success_rate,data_to_production_hours_median",
+    );
+    expect(lines).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")",${b.slug},7,3,0.4286,4,2,5,0.4,4,4,12,2,3,2,0.6667,5.5`);
+    expect(lines.find((l) => l.includes(`,${org.project.slug},`))).toMatch(new RegExp(`^${org.project.name},${org.project.slug},7,5,0\\.7143,[\\d.]+,0,5,0,,0,,1,2,1,0\\.5,5$`));
+    expect(lines.at(-2)).toMatch(/^All projects,,7,8,1\.1429,[\d.]+,2,10,0\.2,4,4,12,3,5,3,0\.6,5$/);
   });
 });

@@ -11,6 +11,7 @@ import {
   type DeliveryMetrics,
   type DeploymentFact,
   type GpuUsage,
+  type PipelineRunCounts,
   type HealthInputs,
   type HealthOverview,
   type ProductionModelHealth,
@@ -250,36 +251,87 @@ function readProjects(db: Db, projectIds: readonly string[]) {
 /**
  * Production deployments started in the last `days` days, per project and overall: promotions per
  * day, median lead time (promotion start − the version's run end), rollback rate (rollbacks / all
- * production deployments) and median time to restore (rollback start − start of the deployment it replaced).
+ * production deployments) and median time to restore (rollback start − start of the deployment it
+ * replaced). With pipelines (DESIGN §2.10): the promotions whose request a pipeline run made, the
+ * median time from their data's arrival to production, and the pipeline runs that finished in the
+ * window (succeeded or failed; cancelled ones count neither way).
  */
 export async function deliveryMetrics(db: Db, projectIds: readonly string[], days: DeliveryDays, now = new Date()): Promise<DeliveryMetrics> {
   if (projectIds.length === 0) return { days, projects: [], overall: deliveryStats([], days) };
   const from = new Date(now.getTime() - days * DAY_MS).toISOString();
-  const [projects, rows] = await Promise.all([
-    readProjects(db, projectIds),
-    queryRows<{ project_id: string; kind: "promotion" | "rollback"; lead_hours: number | null; restore_hours: number | null }>(
-      db,
-      sql`select d.project_id, d.kind,
-            case when d.kind = 'promotion' and r.end_time is not null
-              then greatest(0, extract(epoch from d.started_at) * 1000 - r.end_time)::float8 / 3600000 end as lead_hours,
-            case when d.kind = 'rollback' then (
-              select extract(epoch from (d.started_at - prev.started_at))::float8 / 3600 from deployments prev
-              where prev.model_id = d.model_id and prev.environment = d.environment and prev.started_at < d.started_at
-              order by prev.started_at desc limit 1) end as restore_hours
-          from deployments d
-          join model_versions v on v.id = d.version_id and v.model_id = d.model_id
-          left join runs r on r.id = v.run_id and r.project_id = v.project_id
-          where d.environment = 'production' and d.project_id in (${inList(projectIds)})
-            and d.started_at >= ${from} and d.started_at <= ${now.toISOString()}`,
-    ),
-  ]);
-  const facts = (pick: (r: (typeof rows)[number]) => boolean): DeploymentFact[] =>
-    rows.filter(pick).map((r) => ({ kind: r.kind, leadHours: num(r.lead_hours), restoreHours: num(r.restore_hours) }));
+  const [projects, rows, runs] = await Promise.all([readProjects(db, projectIds), readDeployments(db, projectIds, from, now), readPipelineRuns(db, projectIds, from, now)]);
+  const facts = (pick: (r: DeploymentRow) => boolean): DeploymentFact[] =>
+    rows.filter(pick).map((r) => ({
+      kind: r.kind,
+      leadHours: num(r.lead_hours),
+      restoreHours: num(r.restore_hours),
+      byPipeline: Boolean(r.by_pipeline),
+      dataToProductionHours: num(r.data_hours),
+    }));
+  const counts = (pick: (r: PipelineRunRow) => boolean): PipelineRunCounts =>
+    runs.filter(pick).reduce((c, r) => ({ succeeded: c.succeeded + Number(r.succeeded), failed: c.failed + Number(r.failed) }), { succeeded: 0, failed: 0 });
   return {
     days,
-    projects: projects.map((p) => ({ project: { slug: p.slug, name: p.name }, ...deliveryStats(facts((r) => r.project_id === p.id), days) })),
-    overall: deliveryStats(facts(() => true), days),
+    projects: projects.map((p) => ({
+      project: { slug: p.slug, name: p.name },
+      ...deliveryStats(facts((r) => r.project_id === p.id), days, counts((r) => r.project_id === p.id)),
+    })),
+    overall: deliveryStats(facts(() => true), days, counts(() => true)),
   };
+}
+
+interface DeploymentRow {
+  project_id: string;
+  kind: "promotion" | "rollback";
+  lead_hours: number | null;
+  restore_hours: number | null;
+  by_pipeline: boolean;
+  data_hours: number | null;
+}
+
+/** The window's production deployments, each with the pipeline run (if any) whose request step made its request. */
+function readDeployments(db: Db, projectIds: readonly string[], from: string, now: Date) {
+  return queryRows<DeploymentRow>(
+    db,
+    sql`select d.project_id, d.kind,
+          case when d.kind = 'promotion' and r.end_time is not null
+            then greatest(0, extract(epoch from d.started_at) * 1000 - r.end_time)::float8 / 3600000 end as lead_hours,
+          case when d.kind = 'rollback' then (
+            select extract(epoch from (d.started_at - prev.started_at))::float8 / 3600 from deployments prev
+            where prev.model_id = d.model_id and prev.environment = d.environment and prev.started_at < d.started_at
+            order by prev.started_at desc limit 1) end as restore_hours,
+          pr.run_id is not null as by_pipeline,
+          greatest(0, extract(epoch from (d.started_at - pr.data_arrived_at)))::float8 / 3600 as data_hours
+        from deployments d
+        join model_versions v on v.id = d.version_id and v.model_id = d.model_id
+        left join runs r on r.id = v.run_id and r.project_id = v.project_id
+        left join lateral (
+          select pl.id as run_id, pl.data_arrived_at from pipeline_run_steps s
+          join pipeline_runs pl on pl.id = s.pipeline_run_id and pl.project_id = s.project_id
+          where d.kind = 'promotion' and d.request_id is not null
+            and s.kind = 'request' and s.project_id = d.project_id and s.request_ids @> jsonb_build_array(d.request_id::text)
+          order by pl.created_at limit 1) pr on true
+        where d.environment = 'production' and d.project_id in (${inList(projectIds)})
+          and d.started_at >= ${from} and d.started_at <= ${now.toISOString()}`,
+  );
+}
+
+interface PipelineRunRow {
+  project_id: string;
+  succeeded: number;
+  failed: number;
+}
+
+/** Pipeline runs per project that finished (succeeded or failed) in the window. */
+function readPipelineRuns(db: Db, projectIds: readonly string[], from: string, now: Date) {
+  return queryRows<PipelineRunRow>(
+    db,
+    sql`select project_id, count(*) filter (where status = 'succeeded')::int as succeeded, count(*) filter (where status = 'failed')::int as failed
+        from pipeline_runs
+        where project_id in (${inList(projectIds)}) and status in ('succeeded', 'failed')
+          and finished_at >= ${from} and finished_at <= ${now.toISOString()}
+        group by project_id`,
+  );
 }
 
 /** GPU-hours and cost per project over the last `days` days (the clusters page's figures, clipped to the window). */

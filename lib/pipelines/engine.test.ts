@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { clusters, modelVersionTags, modelVersions, pipelineRunSteps, pipelineRuns, promotionRequests, runInputs, runJobs } from "@/db/schema";
+import { clusters, registeredModels, modelVersionTags, modelVersions, pipelineRunSteps, pipelineRuns, promotionRequests, runInputs, runJobs } from "@/db/schema";
 import { createFixtureOrg, createTestDatabase, testDbKind, type TestDatabase } from "@/db/testing";
 import { demoSubscribersCsv } from "@/db/demo-data";
 import { request } from "@/lib/actions/testing";
@@ -55,6 +55,7 @@ describe(`continuous-training pipelines on ${testDbKind}, with a real agent runn
   let tmp: string;
   let modelName: string;
   const pipeline = "retrain-on-new-data";
+  let succeededRun: { id: string; requestId: string };
 
   const upload = (csv: string, filename: string) => registerUpload(t.db, ds, org.project, "subscribers", { filename, body: [new TextEncoder().encode(csv)] });
   const runOf = async (id: string) => (await t.db.select().from(pipelineRuns).where(eq(pipelineRuns.id, id)))[0]!;
@@ -176,11 +177,28 @@ describe(`continuous-training pipelines on ${testDbKind}, with a real agent runn
       { id: req!.id, environment: "staging", status: "pending", url: `/projects/${org.project.slug}/models/${modelName}/requests/${req!.id}` },
     ]);
     expect(view.steps.every((s) => s.durationMs !== null && s.durationMs >= 0)).toBe(true);
+    succeededRun = { id: run.id, requestId: req!.id };
   }, 180_000);
+
+  it("retrying a request step whose request a gate blocked withdraws that request and asks again", async () => {
+    // As if the gates had changed between evaluation and request: the request came out blocked.
+    await t.db.update(promotionRequests).set({ status: "blocked", gatesPassed: false }).where(eq(promotionRequests.id, succeededRun.requestId));
+    await t.db.update(pipelineRunSteps).set({ status: "failed", message: "blocked" }).where(and(eq(pipelineRunSteps.pipelineRunId, succeededRun.id), eq(pipelineRunSteps.kind, "request")));
+    await t.db.update(pipelineRuns).set({ status: "failed", message: "Request promotion: blocked" }).where(eq(pipelineRuns.id, succeededRun.id));
+    expect(await retryPipelineStep(t.db, mle, org.project, pipeline, succeededRun.id)).toEqual({ step: "request", attempt: 2 });
+    const again = await settled(succeededRun.id, "succeeded", "failed");
+    expect(again.status).toBe("succeeded");
+    const [old] = await t.db.select().from(promotionRequests).where(eq(promotionRequests.id, succeededRun.requestId));
+    expect(old).toMatchObject({ status: "void", voidReason: expect.stringMatching(/^withdrawn by the requester: superseded by retry 2 of pipeline run #\d+$/) });
+    const [step] = await t.db.select().from(pipelineRunSteps).where(and(eq(pipelineRunSteps.pipelineRunId, succeededRun.id), eq(pipelineRunSteps.kind, "request")));
+    expect(step!.requestIds).toHaveLength(2);
+    const [fresh] = await t.db.select().from(promotionRequests).where(eq(promotionRequests.id, step!.requestIds[1]!));
+    expect(fresh).toMatchObject({ status: "pending", requestedBy: mle.id, gatesPassed: true });
+  }, 60_000);
 
   it("a failed gate stops before the request; the retried step passes once the gate is relaxed", async () => {
     const model = { id: "", projectId: org.project.id, name: modelName };
-    const [m] = await t.db.execute(sql`select id from registered_models where name = ${modelName}`).then((r) => ("rows" in r ? r.rows : r) as { id: string }[]);
+    const [m] = await t.db.select({ id: registeredModels.id }).from(registeredModels).where(eq(registeredModels.name, modelName));
     model.id = m!.id;
     await setGateRules(t.db, mle, model, [{ metric: "recall", minValue: 0.999, maxDrop: null }]);
     const versionsBefore = (await t.db.select().from(modelVersions).where(eq(modelVersions.modelId, model.id))).length;

@@ -5,7 +5,7 @@ import { datasetVersions, datasets, modelVersions, pipelineRunSteps, pipelineRun
 import { SafeError } from "@/lib/actions/safe-error";
 import { authorizeActor, type Actor, type ProjectRef } from "@/lib/auth/authorize";
 import type { GateResult } from "@/lib/models/gates";
-import { createModelVersion, evaluateRunGates, requestPromotion, type ModelRef } from "@/lib/models/service";
+import { createModelVersion, evaluateRunGates, requestPromotion, withdrawPromotion, type ModelRef } from "@/lib/models/service";
 import { launchRunSchema } from "@/lib/runs/schemas";
 import { launchRun } from "@/lib/runs/service";
 import { dueTick } from "./cron";
@@ -446,24 +446,30 @@ async function requestStep(db: Db, ctx: Context, actor: Actor, project: ProjectR
   if (!register) return fail(db, ctx, "There is no registered model version to request promotion for.");
   const model = modelOf(ctx);
   const ids = [...ctx.step.requestIds];
-  const made: string[] = [];
+  const justification = `Pipeline ${ctx.pipeline.name}, run #${ctx.run.number}: ${ctx.run.triggerDetail}. Retrained, evaluated and registered with no one clicking; every gate passed.`;
   for (const environment of ctx.pipeline.promoteTo) {
     const [open] = await db
-      .select({ id: promotionRequests.id, status: promotionRequests.status })
+      .select({ id: promotionRequests.id, status: promotionRequests.status, requestedBy: promotionRequests.requestedBy, justification: promotionRequests.justification })
       .from(promotionRequests)
       .where(and(eq(promotionRequests.versionId, register.versionId!), eq(promotionRequests.environment, environment), inArray(promotionRequests.status, ["pending", "blocked"])));
-    if (open && ids.includes(open.id)) continue;
+    // This run's own request: made by an earlier pass (noted, or not yet noted when the process stopped).
+    const ours = open && open.requestedBy === actor.id && (ids.includes(open.id) || open.justification === justification);
+    if (open && !ours) {
+      return fail(db, ctx, `Version ${register.version} already has an open ${environment} request made by someone else; decide or withdraw it, then retry.`, { requestIds: ids });
+    }
     try {
-      const outcome = open ?? (await requestPromotion(db, actor, model, {
-        version: register.version,
-        environment,
-        justification: `Pipeline ${ctx.pipeline.name}, run #${ctx.run.number}: ${ctx.run.triggerDetail}. Retrained, evaluated and registered with no one clicking; every gate passed.`,
-      }));
+      if (open?.status === "pending") {
+        if (!ids.includes(open.id)) ids.push(open.id);
+        continue;
+      }
+      // A request of ours that a gate blocked (a retry after fixing the gates): withdraw it and ask again.
+      if (open?.status === "blocked") await withdrawPromotion(db, actor, model, open.id, `superseded by retry ${ctx.step.attempt} of pipeline run #${ctx.run.number}`);
+      const outcome = await requestPromotion(db, actor, model, { version: register.version, environment, justification });
       ids.push(outcome.id);
       if (outcome.status === "blocked") {
-        return fail(db, ctx, `The ${environment} request is blocked: a gate failed when it was made (the gates or production changed since evaluation). Ops can override it, or fix and retry.`, { requestIds: ids });
+        const failed = outcome.gates.filter((g) => !g.passed).map((g) => g.name).join("; ");
+        return fail(db, ctx, `The ${environment} request is blocked: ${failed} failed when it was made (the gates or production changed since evaluation). Ops can override it, or fix the gates and retry.`, { requestIds: ids });
       }
-      made.push(environment);
     } catch (e) {
       if (e instanceof SafeError) return fail(db, ctx, `The ${environment} request could not be made: ${e.message}`, { requestIds: ids });
       throw e;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { pipelineRuns, pipelineTriggers, schedulerLeases } from "@/db/schema";
+import { monitoringAlerts, pipelineRuns, pipelineTriggers, schedulerLeases } from "@/db/schema";
 import { createFixtureOrg, createTestDatabase, testDbKind, type TestDatabase } from "@/db/testing";
 import { demoSubscribersCsv } from "@/db/demo-data";
 import { request } from "@/lib/actions/testing";
@@ -116,6 +116,26 @@ describe(`pipeline scheduler on ${testDbKind}`, () => {
     expect(await fire(p)).toEqual([]);
     await upload(p.dataset, 90);
     expect((await fire(p)).length).toBe(1);
+  });
+
+  it("a drift alert on the model fires once per alert; alerts opened before the trigger do not", async () => {
+    const p = await pipeline({ driftAlert: true });
+    const [{ id: modelId }] = (await t.db.execute(sql`select model_id as id from pipelines where id = ${p.id}`).then((r) => (r as unknown as { rows: { id: string }[] }).rows)) as [{ id: string }];
+    const open = (at: Date) =>
+      t.db
+        .insert(monitoringAlerts)
+        .values({ projectId: org.project.id, modelId, kind: "drift", summary: "Batch b: 3 of 5 columns drifted", detail: {}, openedAt: at, lastSeenAt: at })
+        .returning({ id: monitoringAlerts.id })
+        .then((r) => r[0]!.id);
+    const resolve = (id: string) => t.db.update(monitoringAlerts).set({ status: "resolved", resolvedAt: new Date() }).where(eq(monitoringAlerts.id, id));
+    const old = await open(new Date(Date.now() - 3_600_000));
+    expect(await fire(p)).toEqual([]);
+    await resolve(old);
+    const alert = await open(new Date());
+    expect((await fire(p)).length).toBe(1);
+    expect(await fire(p)).toEqual([]);
+    const [run] = await runsOf(p.id);
+    expect(run).toMatchObject({ trigger: "drift_alert", triggerKey: `drift_alert:${alert}`, triggerDetail: "Drift alert in production: Batch b: 3 of 5 columns drifted" });
   });
 
   describe.runIf(testDbKind === "postgres")("two server processes on one PostgreSQL", () => {

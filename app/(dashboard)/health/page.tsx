@@ -144,7 +144,10 @@ function WindowSwitch({ days }: { days: DeliveryDays }) {
 function StatCells({ s, gpu }: { s: DeliveryStats; gpu: { gpuHours: number; cost: number | null } | undefined }) {
   return (
     <>
-      <Td className="text-right tabular-nums">{formatCount(s.promotions)}</Td>
+      <Td className="text-right whitespace-nowrap tabular-nums">
+        {formatCount(s.promotions)}
+        {s.pipelinePromotions > 0 && <span className="ml-1 text-xs text-slate-500">({formatCount(s.pipelinePromotions)} by pipelines)</span>}
+      </Td>
       <Td className="text-right tabular-nums">{formatPerDay(s.promotionsPerDay)}</Td>
       <Td className="text-right whitespace-nowrap tabular-nums">{formatHours(s.leadTimeHours)}</Td>
       <Td className="text-right whitespace-nowrap tabular-nums">
@@ -156,6 +159,15 @@ function StatCells({ s, gpu }: { s: DeliveryStats; gpu: { gpuHours: number; cost
         )}
       </Td>
       <Td className="text-right whitespace-nowrap tabular-nums">{formatHours(s.timeToRestoreHours)}</Td>
+      <Td className="text-right whitespace-nowrap tabular-nums">
+        {formatRate(s.pipelineSuccessRate)}
+        {s.pipelineRuns > 0 && (
+          <span className="ml-1 text-xs text-slate-500">
+            ({s.pipelineRunsSucceeded} of {s.pipelineRuns})
+          </span>
+        )}
+      </Td>
+      <Td className="text-right whitespace-nowrap tabular-nums">{formatHours(s.medianDataToProductionHours)}</Td>
       <Td className="text-right whitespace-nowrap tabular-nums">{formatGpuHours(gpu?.gpuHours ?? 0)}</Td>
       <Td className="text-right whitespace-nowrap tabular-nums">{formatCost(gpu?.cost)}</Td>
     </>
@@ -168,7 +180,7 @@ function Delivery({ overview, days }: { overview: HealthOverview; days: Delivery
     <Card label="Delivery and GPU spend">
       <CardHeader
         title="Delivery and GPU spend"
-        description={`Production deployments started in the last ${days} days. Lead time runs from the end of the training run to the promotion; time to restore from a deployment's start to the rollback that replaced it (medians).`}
+        description={`Production deployments started in the last ${days} days. Lead time runs from the end of the training run to the promotion; time to restore from a deployment's start to the rollback that replaced it; new data → production from a dataset version's upload to the production deployment of the model a pipeline trained on it (medians). "By pipelines": promotions a continuous-training pipeline requested; pipeline success counts the pipeline runs that finished in the window, cancelled ones aside.`}
       />
       <div className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-100 px-5 py-3">
         <WindowSwitch days={days} />
@@ -186,6 +198,8 @@ function Delivery({ overview, days }: { overview: HealthOverview; days: Delivery
           { label: "Lead time", className: "text-right" },
           { label: "Rollback rate", className: "text-right" },
           { label: "Time to restore", className: "text-right" },
+          { label: "Pipeline success", className: "text-right" },
+          { label: "New data → production", className: "text-right" },
           { label: "GPU-hours", className: "text-right" },
           { label: "Cost", className: "text-right" },
         ]}

@@ -8,8 +8,10 @@ import { listProjectsForActor } from "@/lib/projects/queries";
 
 /**
  * The model-health overview of the projects the caller can read: every production model's health
- * and why, accuracy per day, latest drift, open alerts and last promotion; delivery metrics and
- * GPU use per project over `?days=7|30` (default 30).
+ * and why, accuracy per day, latest drift, open alerts and last promotion; delivery metrics
+ * (with what continuous-training pipelines contributed: pipelinePromotions, pipelineRuns,
+ * pipelineRunsSucceeded, pipelineSuccessRate, medianDataToProductionHours) and GPU use per project
+ * over `?days=7|30` (default 30).
  */
 export async function GET(request: Request) {
   await connection();

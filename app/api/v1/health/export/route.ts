@@ -8,7 +8,8 @@ import { listProjectsForActor } from "@/lib/projects/queries";
 
 /**
  * The overview as CSV, for spreadsheets: one row per production model (default), or with
- * `?section=delivery` the delivery metrics and GPU use per project and overall (`?days=7|30`).
+ * `?section=delivery` the delivery metrics, GPU use and pipeline figures per project and overall
+ * (`?days=7|30`).
  */
 export async function GET(request: Request) {
   await connection();

@@ -13,7 +13,7 @@ export async function GET(request: Request, { params }: Params) {
   try {
     const { slug, name, id } = await params;
     const { project } = await authorizeApiRequest(request, "projects.read", { projectSlug: slug });
-    const run = await getPipelineRun(await getDb(), project, decodeURIComponent(name), id);
+    const run = await getPipelineRun(await getDb(), project, name, id);
     if (!run) throw new NotFoundError("This pipeline has no such run.");
     return NextResponse.json(run);
   } catch (e) {

@@ -33,6 +33,7 @@ CREATE TABLE "pipeline_runs" (
 	"trigger_detail" text NOT NULL,
 	"dataset_version_id" uuid,
 	"data_arrived_at" timestamp with time zone,
+	"spec" jsonb NOT NULL,
 	"params" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"actor_id" uuid NOT NULL,
 	"triggered_by" uuid,

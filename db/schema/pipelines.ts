@@ -12,6 +12,12 @@ import { users } from "./users";
 // schedule, a drift alert, a manual or API call) into validate → train → evaluate → register →
 // request promotion, each step's outcome deciding the next.
 
+export interface PipelineRunSpec {
+  template: PipelineTemplate;
+  artifactPath: string;
+  promoteTo: ("staging" | "production")[];
+}
+
 export const pipelineTriggerKindEnum = pgEnum("pipeline_trigger_kind", ["dataset_version", "schedule", "drift_alert"]);
 export const pipelineRunTriggerEnum = pgEnum("pipeline_run_trigger", ["dataset_version", "schedule", "drift_alert", "manual", "api"]);
 export const pipelineRunStatusEnum = pgEnum("pipeline_run_status", ["queued", "running", "succeeded", "failed", "cancelled"]);
@@ -100,6 +106,8 @@ export const pipelineRuns = pgTable(
     datasetVersionId: uuid("dataset_version_id").references(() => datasetVersions.id, { onDelete: "set null" }),
     /** When the data arrived (the dataset version's creation), for "new data → production". */
     dataArrivedAt: timestamp("data_arrived_at", { withTimezone: true }),
+    /** What the run does, as the pipeline said when the run was created: later edits do not change a run under way. */
+    spec: jsonb("spec").$type<PipelineRunSpec>().notNull(),
     /** Parameter overrides of a manual or API run, over the template's. */
     params: jsonb("params").$type<Record<string, string>>().notNull().default({}),
     /** Who the run acts as: the person who started it, or the pipeline's owner when a trigger fired. */

@@ -9,12 +9,14 @@
 //   launch     — time from launch to `running` on the local agent
 //   slurmLaunch — launch → submitted → running → succeeded on a Slurm cluster (SLURM_CONF; skipped without)
 //   drift      — drift of a 100,000-row × 50-feature batch against its reference, raw and prepared
+//   pipeline   — continuous training: demo upload → pipeline run → pending production request; API starts
 //   monitoringIngest — prediction batches (10,000 rows) through the ingest API over HTTP: rows/s, duplicate path
 // BENCH_ONLY=<part> runs one part.
 import os from "node:os";
 import { benchClaiming, benchLaunch, benchSlurmLaunch } from "./clusters";
 import { benchDrift, benchMonitoringIngest } from "./monitoring";
 import { benchPages } from "./pages";
+import { benchPipeline } from "./pipelines";
 import { benchProfiling } from "./profile";
 import { benchTrackingIngest, benchTrackingQueries } from "./tracking";
 import { benchUpload } from "./upload";
@@ -30,6 +32,7 @@ const parts: Record<string, () => Promise<Record<string, unknown>>> = {
   slurmLaunch: benchSlurmLaunch,
   drift: benchDrift,
   monitoringIngest: benchMonitoringIngest,
+  pipeline: benchPipeline,
 };
 
 async function main() {

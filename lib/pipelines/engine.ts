@@ -322,9 +322,10 @@ async function trainStep(db: Db, ctx: Context, actor: Actor, project: ProjectRef
     if (!version) return fail(db, ctx, "The dataset version to train on is gone.");
     // Claim the step first, so a second pass (or process) never launches a second run for it.
     if (!(await setStep(db, step, "pending", { status: "running", startedAt: new Date() }))) return false;
+    const { template } = ctx.run.spec;
     const input = launchRunSchema.safeParse({
-      ...ctx.pipeline.template,
-      params: { ...ctx.pipeline.template.params, ...ctx.run.params },
+      ...template,
+      params: { ...template.params, ...ctx.run.params },
       name: `${ctx.pipeline.name}-${ctx.run.number}${step.attempt > 1 ? `-try${step.attempt}` : ""}`,
       datasetVersion: { dataset: version.name, version: version.version },
     });
@@ -417,7 +418,7 @@ async function registerStep(db: Db, ctx: Context, actor: Actor, project: Project
     .orderBy(asc(modelVersions.version))
     .limit(1);
   if (existing) return succeed(db, ctx, `${model.name} version ${existing.version} (already registered from this run).`, { modelVersionId: existing.id });
-  const path = ctx.pipeline.artifactPath;
+  const path = ctx.run.spec.artifactPath;
   try {
     const version = await createModelVersion(db, actor, model, {
       source: `runs:/${runId}/${path}`,
@@ -447,7 +448,7 @@ async function requestStep(db: Db, ctx: Context, actor: Actor, project: ProjectR
   const model = modelOf(ctx);
   const ids = [...ctx.step.requestIds];
   const justification = `Pipeline ${ctx.pipeline.name}, run #${ctx.run.number}: ${ctx.run.triggerDetail}. Retrained, evaluated and registered with no one clicking; every gate passed.`;
-  for (const environment of ctx.pipeline.promoteTo) {
+  for (const environment of ctx.run.spec.promoteTo) {
     const [open] = await db
       .select({ id: promotionRequests.id, status: promotionRequests.status, requestedBy: promotionRequests.requestedBy, justification: promotionRequests.justification })
       .from(promotionRequests)
@@ -475,7 +476,7 @@ async function requestStep(db: Db, ctx: Context, actor: Actor, project: ProjectR
       throw e;
     }
   }
-  return succeed(db, ctx, `Requested ${ctx.pipeline.promoteTo.join(" and ")} for ${model.name} version ${register.version}: waiting for an ops approval.`, { requestIds: ids });
+  return succeed(db, ctx, `Requested ${ctx.run.spec.promoteTo.join(" and ")} for ${model.name} version ${register.version}: waiting for an ops approval.`, { requestIds: ids });
 }
 
 /** Every pipeline (for the scheduler's start-up log). */

@@ -118,6 +118,16 @@ describe(`pipeline scheduler on ${testDbKind}`, () => {
     expect((await fire(p)).length).toBe(1);
   });
 
+  it("a run keeps what the pipeline said when it was created: later edits do not change it", async () => {
+    const p = await pipeline({});
+    const { startPipelineRun } = await import("./service");
+    const run = await startPipelineRun(t.db, mle, org.project, p.name, { params: {} }, "manual");
+    const input = { name: p.name, model: `model-${org.tag}-${testDbKind}-${n}`, dataset: p.dataset, template: { command: "python train.py --new" }, promoteTo: ["production"], artifactPath: "out/model" };
+    await savePipeline(t.db, mle, org.project, pipelineInputSchema.parse(input), p.name);
+    const [row] = await t.db.select().from(pipelineRuns).where(eq(pipelineRuns.id, run.id));
+    expect(row!.spec).toMatchObject({ template: { command: "true" }, artifactPath: "model", promoteTo: ["staging"] });
+  });
+
   it("a drift alert on the model fires once per alert; alerts opened before the trigger do not", async () => {
     const p = await pipeline({ driftAlert: true });
     const [{ id: modelId }] = (await t.db.execute(sql`select model_id as id from pipelines where id = ${p.id}`).then((r) => (r as unknown as { rows: { id: string }[] }).rows)) as [{ id: string }];

@@ -1,7 +1,7 @@
 import "server-only";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import type { Db, Tx } from "@/db";
-import { datasetVersions, pipelineRunSteps, pipelineRuns, pipelineTriggers, pipelines, runJobs } from "@/db/schema";
+import { queryRows, type Db, type Tx } from "@/db";
+import { datasetVersions, pipelineRunSteps, pipelineRuns, pipelineTriggers, pipelines, runJobs, type PipelineRunSpec } from "@/db/schema";
 import { NotFoundError, SafeError, isUniqueViolation } from "@/lib/actions/safe-error";
 import { recordAudit } from "@/lib/audit/service";
 import type { Actor, ProjectRef } from "@/lib/auth/authorize";
@@ -174,6 +174,30 @@ export async function savePipeline(
   }
 }
 
+/**
+ * Turns a pipeline's triggers off or on (manual runs work either way). Enabling starts the triggers
+ * afresh: what happened while it was off does not fire it. The owner stays the owner.
+ */
+export async function setPipelineEnabled(db: Db, actor: Actor, project: ProjectRef, name: string, enabled: boolean): Promise<void> {
+  const pipeline = await requirePipeline(db, project, name);
+  if (pipeline.enabled === enabled) return;
+  await db.transaction(async (tx) => {
+    await tx.update(pipelines).set({ enabled, updatedAt: new Date() }).where(and(eq(pipelines.id, pipeline.id), eq(pipelines.projectId, project.id)));
+    if (enabled) {
+      await tx.execute(sql`
+        update pipeline_triggers set cursor = case when kind = 'dataset_version'
+          then (select coalesce(max(version), 0)::text from dataset_versions where dataset_id = ${pipeline.datasetId}) else now()::text end
+        where pipeline_id = ${pipeline.id}`);
+    }
+    await recordAudit(tx, actor, {
+      action: enabled ? "pipeline.enable" : "pipeline.disable",
+      subject: { type: "pipeline", id: pipeline.id },
+      projectId: project.id,
+      summary: `${actor.email} ${enabled ? "enabled" : "disabled"} pipeline ${pipeline.name}`,
+    });
+  });
+}
+
 export async function deletePipeline(db: Db, actor: Actor, project: ProjectRef, name: string): Promise<void> {
   const pipeline = await requirePipeline(db, project, name);
   await db.transaction(async (tx) => {
@@ -212,7 +236,11 @@ export interface NewPipelineRun {
  */
 export async function insertPipelineRun(tx: Tx, pipeline: Pick<PipelineRef, "id" | "projectId">, run: NewPipelineRun): Promise<{ id: string; number: number } | null> {
   // The pipeline row lock numbers runs 1, 2, 3… whatever fires at the same time.
-  await tx.execute(sql`select id from pipelines where id = ${pipeline.id} for update`);
+  const [spec] = await queryRows<PipelineRunSpec>(
+    tx,
+    sql`select template, artifact_path as "artifactPath", promote_to as "promoteTo" from pipelines where id = ${pipeline.id} for update`,
+  );
+  if (!spec) throw new NotFoundError("The pipeline was deleted.");
   const [{ next }] = (await tx
     .select({ next: sql<number>`coalesce(max(${pipelineRuns.number}), 0) + 1` })
     .from(pipelineRuns)
@@ -228,6 +256,7 @@ export async function insertPipelineRun(tx: Tx, pipeline: Pick<PipelineRef, "id"
       triggerDetail: run.triggerDetail,
       datasetVersionId: run.datasetVersionId,
       dataArrivedAt: run.dataArrivedAt === null ? null : new Date(run.dataArrivedAt),
+      spec: { template: spec.template, artifactPath: spec.artifactPath, promoteTo: spec.promoteTo },
       params: run.params,
       actorId: run.actorId,
       triggeredBy: run.triggeredBy,

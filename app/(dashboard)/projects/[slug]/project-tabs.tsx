@@ -10,6 +10,7 @@ const tabs = [
   { path: "/runs", label: "Runs" },
   { path: "/datasets", label: "Datasets" },
   { path: "/models", label: "Models" },
+  { path: "/pipelines", label: "Pipelines" },
   { path: "/members", label: "Members" },
 ];
 

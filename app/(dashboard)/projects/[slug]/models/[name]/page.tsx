@@ -9,6 +9,7 @@ import { formatModelMetric, keyMetricLabels, metricLabel } from "@/components/mo
 import { RequestStatusBadge } from "@/components/models/request-status-badge";
 import { ModelVersionsChart } from "@/components/models/versions-chart";
 import { When } from "@/components/models/when";
+import { ModelPipelinesCard } from "@/components/pipelines/model-pipelines-card";
 import { RunStatusBadge } from "@/components/runs/run-status-badge";
 import { Forbidden } from "@/components/shell/forbidden";
 import { Alert } from "@/components/ui/alert";
@@ -27,6 +28,7 @@ import { getEnvironmentHistory, getModelOverview, getVersionAt, keyMetrics, list
 import { getRollbackTarget } from "@/lib/models/page-queries";
 import { modelNameSchema, productionAtSchema } from "@/lib/models/schemas";
 import { modelUrl, modelsUrl, requestUrl, versionUrl } from "@/lib/models/urls";
+import { listPipelines } from "@/lib/pipelines/queries";
 import { runPageUrl } from "@/lib/tracking/views";
 import { EnvironmentCard, HistoryCard } from "./environments";
 import { GatesEditor } from "./gates-editor";
@@ -72,6 +74,7 @@ export default async function ModelPage({ params, searchParams }: Props) {
     canRollback && model.environments.staging ? getRollbackTarget(db, project.id, model.id, "staging") : null,
   ]);
   const canEditGates = can(grant, "gates.edit");
+  const pipelines = (await listPipelines(db, project)).filter((p) => p.model.name === model.name);
 
   return (
     <div className="space-y-6">
@@ -130,6 +133,8 @@ export default async function ModelPage({ params, searchParams }: Props) {
       <RequestsCard slug={project.slug} model={model.name} requests={requests} />
 
       <GatesCard slug={project.slug} model={model} canEdit={canEditGates} />
+
+      <ModelPipelinesCard slug={project.slug} pipelines={pipelines} canManage={can(grant, "pipelines.manage")} />
 
       <HistoryCard slug={project.slug} model={model.name} histories={{ production, staging }} />
     </div>

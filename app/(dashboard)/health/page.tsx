@@ -146,14 +146,14 @@ function StatCells({ s, gpu }: { s: DeliveryStats; gpu: { gpuHours: number; cost
     <>
       <Td className="text-right whitespace-nowrap tabular-nums">
         {formatCount(s.promotions)}
-        {s.pipelinePromotions > 0 && <span className="ml-1 text-xs text-slate-500">({formatCount(s.pipelinePromotions)} by pipelines)</span>}
+        <span className="block text-xs text-slate-500">{formatPerDay(s.promotionsPerDay)} a day</span>
+        {s.pipelinePromotions > 0 && <span className="block text-xs text-slate-500">({formatCount(s.pipelinePromotions)} by pipelines)</span>}
       </Td>
-      <Td className="text-right tabular-nums">{formatPerDay(s.promotionsPerDay)}</Td>
       <Td className="text-right whitespace-nowrap tabular-nums">{formatHours(s.leadTimeHours)}</Td>
       <Td className="text-right whitespace-nowrap tabular-nums">
         {formatRate(s.rollbackRate)}
         {s.deployments > 0 && (
-          <span className="ml-1 text-xs text-slate-500">
+          <span className="block text-xs text-slate-500">
             ({s.rollbacks} of {s.deployments})
           </span>
         )}
@@ -162,7 +162,7 @@ function StatCells({ s, gpu }: { s: DeliveryStats; gpu: { gpuHours: number; cost
       <Td className="text-right whitespace-nowrap tabular-nums">
         {formatRate(s.pipelineSuccessRate)}
         {s.pipelineRuns > 0 && (
-          <span className="ml-1 text-xs text-slate-500">
+          <span className="block text-xs text-slate-500">
             ({s.pipelineRunsSucceeded} of {s.pipelineRuns})
           </span>
         )}
@@ -194,7 +194,6 @@ function Delivery({ overview, days }: { overview: HealthOverview; days: Delivery
         columns={[
           { label: "Project" },
           { label: "Promotions", className: "text-right" },
-          { label: "Per day", className: "text-right" },
           { label: "Lead time", className: "text-right" },
           { label: "Rollback rate", className: "text-right" },
           { label: "Time to restore", className: "text-right" },

@@ -13,6 +13,8 @@ import { users } from "./users";
 // request promotion, each step's outcome deciding the next.
 
 export interface PipelineRunSpec {
+  modelId: string;
+  datasetId: string;
   template: PipelineTemplate;
   artifactPath: string;
   promoteTo: ("staging" | "production")[];

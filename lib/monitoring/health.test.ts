@@ -284,7 +284,7 @@ describe(`model-health overview over HTTP on ${testDbKind}`, () => {
           status,
           trigger: "dataset_version",
           triggerDetail: "hand-made",
-          spec: { template: { command: "python train.py", params: {}, gpus: { count: 0 }, cluster: null, priority: 0 }, artifactPath: "model", promoteTo: ["production"] },
+          spec: { modelId: "hand-made", datasetId: "hand-made", template: { command: "python train.py", params: {}, gpus: { count: 0 }, cluster: null, priority: 0 }, artifactPath: "model", promoteTo: ["production"] },
           dataArrivedAt: dataArrived === null ? null : at(dataArrived),
           actorId: org.users.mlEngineer.id,
           startedAt: at((finished ?? Date.now()) - HOUR),

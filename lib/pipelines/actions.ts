@@ -36,10 +36,7 @@ export const deletePipelineAction = formAction({
   },
 });
 
-/**
- * Pause or resume a pipeline's triggers. Saves the pipeline as it is with `enabled` changed, so the
- * same checks apply and the person who switches it becomes the owner its triggered runs act as.
- */
+/** Pause or resume a pipeline's triggers; its owner stays the same (setPipelineEnabled). */
 export const setPipelineEnabledAction = formAction({
   permission: "pipelines.manage",
   scope: projectScope,

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { clusters, registeredModels, modelVersionTags, modelVersions, pipelineRunSteps, pipelineRuns, promotionRequests, runInputs, runJobs } from "@/db/schema";
+import { clusters, pipelines, registeredModels, modelVersionTags, modelVersions, pipelineRunSteps, pipelineRuns, promotionRequests, runInputs, runJobs } from "@/db/schema";
 import { createFixtureOrg, createTestDatabase, testDbKind, type TestDatabase } from "@/db/testing";
 import { demoSubscribersCsv } from "@/db/demo-data";
 import { request } from "@/lib/actions/testing";
@@ -26,6 +26,9 @@ const { createRegisteredModel, setGateRules } = await import("@/lib/models/servi
 const { savePipeline, startPipelineRun, cancelPipelineRun, retryPipelineStep } = await import("./service");
 const { pipelineInputSchema, startPipelineRunSchema } = await import("./schemas");
 const { startScheduler } = await import("./scheduler");
+const { advancePipelineRuns } = await import("./engine");
+const { launchRun } = await import("@/lib/runs/service");
+const { launchRunSchema } = await import("@/lib/runs/schemas");
 const { getPipelineRun } = await import("./queries");
 
 /** The demo data with some monthly fees far out of the rule's range (0–250): it fails validation. */
@@ -229,6 +232,67 @@ describe(`continuous-training pipelines on ${testDbKind}, with a real agent runn
     expect(after[1]!.trainingRunId).toBe(steps[1]!.trainingRunId);
     await expect(retryPipelineStep(t.db, ds, org.project, pipeline, started.id)).rejects.toThrow(/Only a failed run can be retried; run #\d+ is succeeded/);
   }, 180_000);
+
+  it("two engine passes at once take a step once: one model version, however they interleave", async () => {
+    // A run of the pipeline, made by hand at its register step, for a second model that has no version yet.
+    const other = await createRegisteredModel(t.db, mle, org.project, { name: `${modelName}-b` });
+    const [p] = await t.db.select().from(pipelines).where(eq(pipelines.name, pipeline));
+    const [done] = await t.db.select().from(pipelineRunSteps).where(and(eq(pipelineRunSteps.pipelineRunId, succeededRun.id), eq(pipelineRunSteps.kind, "train")));
+    const [run] = await t.db
+      .insert(pipelineRuns)
+      .values({
+        projectId: org.project.id,
+        pipelineId: p!.id,
+        number: 900,
+        status: "running",
+        trigger: "manual",
+        triggerDetail: "by hand",
+        spec: { modelId: other.id, datasetId: p!.datasetId, template: p!.template, artifactPath: "model", promoteTo: [] },
+        actorId: mle.id,
+        startedAt: new Date(),
+      })
+      .returning();
+    await t.db.insert(pipelineRunSteps).values(
+      (["validate", "train", "evaluate", "register", "request"] as const).map((kind, position) => ({
+        pipelineRunId: run!.id,
+        projectId: org.project.id,
+        position,
+        kind,
+        status: position < 3 ? ("succeeded" as const) : ("pending" as const),
+        trainingRunId: kind === "train" ? done!.trainingRunId : null,
+      })),
+    );
+    await Promise.all([advancePipelineRuns(t.db), advancePipelineRuns(t.db), advancePipelineRuns(t.db)]);
+    await settled(run!.id, "succeeded", "failed");
+    const versions = await t.db.select().from(modelVersions).where(eq(modelVersions.modelId, other.id));
+    expect(versions.map((v) => v.version)).toEqual([1]);
+  }, 60_000);
+
+  it("cancel also cancels a training run launched a moment ago and not yet noted on its step", async () => {
+    const started = await startPipelineRun(t.db, mle, org.project, pipeline, startPipelineRunSchema.parse({}), "manual");
+    // As if the engine had claimed the train step and launched, but not yet written the run's id.
+    await scheduler.stop();
+    try {
+      await t.db.update(pipelineRuns).set({ status: "running", startedAt: new Date() }).where(eq(pipelineRuns.id, started.id));
+      await t.db.update(pipelineRunSteps).set({ status: "succeeded" }).where(and(eq(pipelineRunSteps.pipelineRunId, started.id), eq(pipelineRunSteps.kind, "validate")));
+      const [train] = await t.db
+        .update(pipelineRunSteps)
+        .set({ status: "running", startedAt: new Date() })
+        .where(and(eq(pipelineRunSteps.pipelineRunId, started.id), eq(pipelineRunSteps.kind, "train")))
+        .returning();
+      const launched = await launchRun(t.db, mle, org.project, launchRunSchema.parse({ command: "sleep 30", cluster: `pipe-${org.tag}` }), {
+        tags: [
+          { key: "ferry.pipeline_run", value: started.id },
+          { key: "ferry.pipeline_step", value: `${train!.id}:${train!.attempt}` },
+        ],
+      });
+      await cancelPipelineRun(t.db, mle, org.project, pipeline, started.id);
+      const [job] = await t.db.select().from(runJobs).where(eq(runJobs.runId, launched.id));
+      expect(job!.cancelRequestedAt ?? job!.finishedAt).not.toBeNull();
+    } finally {
+      scheduler = startScheduler(t.db, { tickMs: 250, leaseMs: 10_000 });
+    }
+  }, 60_000);
 
   it("cancel stops the training run it started; a validation failure cannot be retried", async () => {
     const started = await startPipelineRun(t.db, mle, org.project, pipeline, startPipelineRunSchema.parse({ params: { epochs: "200", delay: "200" } }), "manual");

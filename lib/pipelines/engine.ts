@@ -1,22 +1,34 @@
 import "server-only";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { queryRows, type Db } from "@/db";
-import { datasetVersions, datasets, modelVersions, pipelineRunSteps, pipelineRuns, pipelines, promotionRequests, runJobs, runs, users } from "@/db/schema";
+import { datasetVersions, datasets, modelVersions, pipelineRunSteps, pipelineRuns, pipelines, promotionRequests, registeredModels, runJobs, runs, users } from "@/db/schema";
 import { SafeError } from "@/lib/actions/safe-error";
 import { authorizeActor, type Actor, type ProjectRef } from "@/lib/auth/authorize";
 import type { GateResult } from "@/lib/models/gates";
 import { createModelVersion, evaluateRunGates, requestPromotion, withdrawPromotion, type ModelRef } from "@/lib/models/service";
 import { launchRunSchema } from "@/lib/runs/schemas";
+import { cancelRun } from "@/lib/runs/service";
 import { launchRun } from "@/lib/runs/service";
 import { dueTick } from "./cron";
-import { insertPipelineRun, newestVersion, type PipelineRef } from "./service";
+import { insertPipelineRun, newestVersion } from "./service";
 
 // The pipeline engine: fires due triggers (each event once: a unique key per trigger event) and moves
 // runs along validate → train → evaluate → register → request. Each pass does what can be done now
 // and returns; the scheduler (scheduler.ts) calls it every tick in the one process holding the lease.
+//
+// Steps with side effects (train, register, request) are claimed first (pending → running, a
+// conditional update), so a second pass never repeats one; a claim older than STALE_CLAIM_MS (the
+// process died mid-step) is taken over, and the step's work is idempotent (a launched run is found by
+// its tag, a registered version by its run, a request by its justification). Lock order everywhere:
+// pipeline → trigger, and pipeline run → its steps.
 
 type Step = typeof pipelineRunSteps.$inferSelect;
 type Run = typeof pipelineRuns.$inferSelect;
+
+const STALE_CLAIM_MS = 120_000;
+
+/** A timestamp as ISO 8601 in UTC with microseconds, whatever the server's DateStyle. */
+const isoText = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 // ---- triggers -----------------------------------------------------------------------------------
 
@@ -27,59 +39,65 @@ interface TriggerRow {
   cursor: string | null;
   created_at: string;
   pipeline_id: string;
-  project_id: string;
-  model_id: string;
-  dataset_id: string;
-  owner_id: string;
-  dataset: string;
 }
 
 /** Fires every due trigger of enabled pipelines once. Returns the runs it started. */
 export async function fireTriggers(db: Db, now = new Date()): Promise<{ pipelineRunId: string; trigger: string }[]> {
-  const triggers = await queryRows<TriggerRow>(
+  const triggers = await queryRows<{ id: string; kind: string }>(
     db,
-    sql`select t.id, t.kind, t.cron, t.cursor, t.created_at::text, p.id as pipeline_id, p.project_id, p.model_id, p.dataset_id, p.owner_id, d.name as dataset
-        from pipeline_triggers t join pipelines p on p.id = t.pipeline_id join datasets d on d.id = p.dataset_id
-        where p.enabled order by t.created_at`,
+    sql`select t.id, t.kind from pipeline_triggers t join pipelines p on p.id = t.pipeline_id where p.enabled order by t.created_at, t.id`,
   );
   const fired: { pipelineRunId: string; trigger: string }[] = [];
   for (const t of triggers) {
-    const run = await fireOne(db, t, now);
+    // One trigger's trouble (a deadlock victim, a pipeline deleted meanwhile) does not hold up the others.
+    const run = await fireOne(db, t.id, now).catch((e) => {
+      console.error(`[ferry] pipeline trigger ${t.id} (${t.kind}) could not fire:`, e);
+      return null;
+    });
     if (run) fired.push({ pipelineRunId: run, trigger: t.kind });
   }
   return fired;
 }
 
-/** One trigger, in one transaction holding its row: the firing and the cursor move together. */
-async function fireOne(db: Db, t: TriggerRow, now: Date): Promise<string | null> {
+/** One trigger, in one transaction holding its pipeline's row, then its own: the firing and the cursor move together. */
+async function fireOne(db: Db, triggerId: string, now: Date): Promise<string | null> {
   return db.transaction(async (tx) => {
-    const [locked] = await queryRows<{ cursor: string | null }>(tx, sql`select cursor from pipeline_triggers where id = ${t.id} for update`);
-    if (!locked) return null;
-    const cursor = locked.cursor;
-    const pipeline = { id: t.pipeline_id, projectId: t.project_id };
-    const base = { params: {}, actorId: t.owner_id, triggeredBy: null };
+    const [p] = await queryRows<{ id: string; project_id: string; model_id: string; dataset_id: string; owner_id: string; enabled: boolean; dataset: string }>(
+      tx,
+      sql`select p.id, p.project_id, p.model_id, p.dataset_id, p.owner_id, p.enabled, d.name as dataset
+          from pipelines p join datasets d on d.id = p.dataset_id
+          where p.id = (select pipeline_id from pipeline_triggers where id = ${triggerId}) for update of p`,
+    );
+    if (!p?.enabled) return null;
+    const [t] = await queryRows<TriggerRow>(
+      tx,
+      sql`select id, kind, cron, cursor, ${isoText(sql`created_at`)} as created_at, pipeline_id from pipeline_triggers where id = ${triggerId} and pipeline_id = ${p.id} for update`,
+    );
+    if (!t) return null;
+    const cursor = t.cursor;
     let event: { key: string; detail: string; datasetVersionId: string | null; dataArrivedAt: string | Date | null; cursor: string } | null = null;
     if (t.kind === "dataset_version") {
+      const after = Number(cursor ?? 0);
       const [v] = await queryRows<{ id: string; version: number; created_at: string; newer: number }>(
         tx,
-        sql`select id, version, created_at::text, (select count(*)::int from dataset_versions o where o.dataset_id = ${t.dataset_id} and o.version > ${Number(cursor ?? 0)}) as newer
-            from dataset_versions where dataset_id = ${t.dataset_id} and version > ${Number(cursor ?? 0)} order by version desc limit 1`,
+        sql`select id, version, ${isoText(sql`created_at`)} as created_at,
+              (select count(*)::int from dataset_versions o where o.dataset_id = ${p.dataset_id} and o.version > ${after}) as newer
+            from dataset_versions where dataset_id = ${p.dataset_id} and version > ${after} order by version desc limit 1`,
       );
       if (v) {
         const skipped = Number(v.newer) - 1;
         event = {
           key: `dataset_version:${v.id}`,
-          detail: `${t.dataset} v${v.version} uploaded${skipped > 0 ? ` (${skipped} earlier new version${skipped === 1 ? "" : "s"} skipped: the newest data wins)` : ""}`,
+          detail: `${p.dataset} v${v.version} uploaded${skipped > 0 ? ` (${skipped} earlier new version${skipped === 1 ? "" : "s"} skipped: the newest data wins)` : ""}`,
           datasetVersionId: v.id,
           dataArrivedAt: v.created_at,
           cursor: String(v.version),
         };
       }
     } else if (t.kind === "schedule" && t.cron) {
-      const after = new Date(cursor ?? t.created_at);
-      const tick = dueTick(t.cron, after, now);
+      const tick = dueTick(t.cron, new Date(cursor ?? t.created_at), now);
       if (tick) {
-        const newest = await newestVersion(tx, t.dataset_id);
+        const newest = await newestVersion(tx, p.dataset_id);
         event = {
           key: `schedule:${tick.toISOString()}`,
           detail: `Schedule "${t.cron}" (UTC): the ${tick.toISOString().slice(0, 16).replace("T", " ")} tick${tick.getTime() < now.getTime() - 60_000 ? ", fired late: Ferry was not running then" : ""}`,
@@ -91,12 +109,12 @@ async function fireOne(db: Db, t: TriggerRow, now: Date): Promise<string | null>
     } else if (t.kind === "drift_alert") {
       const [a] = await queryRows<{ id: string; opened_at: string; summary: string }>(
         tx,
-        sql`select id, opened_at::text, summary from monitoring_alerts
-            where model_id = ${t.model_id} and kind = 'drift' and opened_at > ${cursor ?? t.created_at}::timestamptz
+        sql`select id, ${isoText(sql`opened_at`)} as opened_at, summary from monitoring_alerts
+            where model_id = ${p.model_id} and kind = 'drift' and opened_at > ${cursor ?? t.created_at}::timestamptz
             order by opened_at desc limit 1`,
       );
       if (a) {
-        const newest = await newestVersion(tx, t.dataset_id);
+        const newest = await newestVersion(tx, p.dataset_id);
         event = {
           key: `drift_alert:${a.id}`,
           detail: `Drift alert in production: ${a.summary}`,
@@ -107,8 +125,10 @@ async function fireOne(db: Db, t: TriggerRow, now: Date): Promise<string | null>
       }
     }
     if (!event) return null;
-    const created = await insertPipelineRun(tx, pipeline, {
-      ...base,
+    const created = await insertPipelineRun(tx, { id: p.id, projectId: p.project_id }, {
+      params: {},
+      actorId: p.owner_id,
+      triggeredBy: null,
       trigger: t.kind,
       triggerKey: event.key,
       triggerDetail: event.detail,
@@ -122,20 +142,26 @@ async function fireOne(db: Db, t: TriggerRow, now: Date): Promise<string | null>
 
 // ---- runs ---------------------------------------------------------------------------------------
 
-/** Moves every active run as far as it can go now. Returns how many steps changed. */
-export async function advancePipelineRuns(db: Db): Promise<number> {
+/**
+ * Moves every active run as far as it can go now. Returns how many steps changed. `stillLeader`
+ * is asked before each run: a pass that outlived its lease stops rather than race the new holder.
+ */
+export async function advancePipelineRuns(db: Db, stillLeader: () => Promise<boolean> = async () => true): Promise<number> {
   await startQueuedRuns(db);
   const active = await db
-    .select()
+    .select({ id: pipelineRuns.id })
     .from(pipelineRuns)
     .where(eq(pipelineRuns.status, "running"))
     .orderBy(asc(pipelineRuns.createdAt));
   let changed = 0;
   for (const run of active) {
+    if (!(await stillLeader())) break;
     for (let guard = 0; guard < 8; guard++) {
+      // An unexpected error (the database away for a moment, a bug) is logged and the step tried again
+      // at the next pass; it never fails the run by itself.
       const moved = await advanceRun(db, run.id).catch((e) => {
-        console.error(`[ferry] pipeline run ${run.id}: step failed unexpectedly:`, e);
-        return failCurrentStep(db, run.id, "Ferry could not carry out this step (an internal error, logged on the server). Retry it.").then(() => true);
+        console.error(`[ferry] pipeline run ${run.id}: a step could not move on (trying again at the next pass):`, e);
+        return false;
       });
       if (!moved) break;
       changed++;
@@ -156,56 +182,80 @@ async function startQueuedRuns(db: Db): Promise<void> {
 interface Context {
   run: Run;
   step: Step;
-  pipeline: PipelineRef & { projectSlug: string; projectName: string; modelName: string };
+  project: ProjectRef;
+  pipelineName: string;
+  /** The run's model (from its spec: an edit of the pipeline does not move a run to another model). */
+  model: ModelRef;
 }
 
 async function loadContext(db: Db, runId: string): Promise<Context | null> {
   const [run] = await db.select().from(pipelineRuns).where(eq(pipelineRuns.id, runId));
   if (!run || run.status !== "running") return null;
   const steps = await db.select().from(pipelineRunSteps).where(eq(pipelineRunSteps.pipelineRunId, runId)).orderBy(asc(pipelineRunSteps.position));
-  const step = steps.find((s) => s.status === "pending" || s.status === "running");
   if (steps.some((s) => s.status === "failed" || s.status === "cancelled")) return null;
-  const [p] = await queryRows<PipelineRef & { projectSlug: string; projectName: string; modelName: string }>(
-    db,
-    sql`select p.id, p.project_id as "projectId", p.name, p.model_id as "modelId", p.dataset_id as "datasetId", p.template, p.artifact_path as "artifactPath",
-          p.promote_to as "promoteTo", p.enabled, p.owner_id as "ownerId", pr.slug as "projectSlug", pr.name as "projectName", m.name as "modelName"
-        from pipelines p join projects pr on pr.id = p.project_id join registered_models m on m.id = p.model_id where p.id = ${run.pipelineId}`,
-  );
-  if (!p) return null;
+  const step = steps.find((s) => s.status === "pending" || s.status === "running");
   if (!step) {
     // Every step is done: the run succeeded.
-    await finishRun(db, run.id, "succeeded", null);
+    await db
+      .update(pipelineRuns)
+      .set({ status: "succeeded", message: null, finishedAt: new Date(), updatedAt: new Date() })
+      .where(and(eq(pipelineRuns.id, run.id), eq(pipelineRuns.status, "running")));
     return null;
   }
-  return { run, step, pipeline: p };
+  const [p] = await queryRows<{ name: string; project_id: string; slug: string; project_name: string }>(
+    db,
+    sql`select p.name, p.project_id, pr.slug, pr.name as project_name from pipelines p join projects pr on pr.id = p.project_id where p.id = ${run.pipelineId}`,
+  );
+  const [m] = await db
+    .select({ id: registeredModels.id, projectId: registeredModels.projectId, name: registeredModels.name })
+    .from(registeredModels)
+    .where(and(eq(registeredModels.id, run.spec.modelId), eq(registeredModels.projectId, run.projectId)));
+  if (!p) return null;
+  const ctx: Context = { run, step, project: { id: p.project_id, slug: p.slug, name: p.project_name }, pipelineName: p.name, model: m ?? { id: "", projectId: run.projectId, name: "" } };
+  if (!m) {
+    await fail(db, ctx, "The run's model has been deleted.");
+    return null;
+  }
+  return ctx;
 }
 
-async function finishRun(db: Db, runId: string, status: "succeeded", message: string | null): Promise<void> {
-  await db
-    .update(pipelineRuns)
-    .set({ status, message, finishedAt: new Date(), updatedAt: new Date() })
-    .where(and(eq(pipelineRuns.id, runId), eq(pipelineRuns.status, "running")));
+async function runIsActive(db: Db, runId: string): Promise<boolean> {
+  const [r] = await db.select({ status: pipelineRuns.status }).from(pipelineRuns).where(eq(pipelineRuns.id, runId));
+  return r?.status === "running";
 }
 
-/** Marks the step (only if still as `from`) and says whether this call did it: a second process changes nothing. */
-async function setStep(db: Db, step: Step, from: Step["status"], values: Partial<typeof pipelineRunSteps.$inferInsert>): Promise<boolean> {
+/** Marks the step (only if it is still as this pass saw it) and says whether this call did it. */
+async function setStep(db: Db, step: Step, values: Partial<typeof pipelineRunSteps.$inferInsert>): Promise<boolean> {
   const done = await db
     .update(pipelineRunSteps)
     .set(values)
-    .where(and(eq(pipelineRunSteps.id, step.id), eq(pipelineRunSteps.status, from), eq(pipelineRunSteps.attempt, step.attempt)))
+    .where(and(eq(pipelineRunSteps.id, step.id), eq(pipelineRunSteps.status, step.status), eq(pipelineRunSteps.attempt, step.attempt)))
     .returning({ id: pipelineRunSteps.id });
   return done.length > 0;
 }
 
+/**
+ * Takes a step with side effects: pending → running. A step already running is taken over only when
+ * its claim is stale (the process that claimed it stopped); else another pass is on it.
+ */
+async function claim(db: Db, ctx: Context): Promise<Context | null> {
+  const { step } = ctx;
+  if (step.status === "running" && step.startedAt && Date.now() - step.startedAt.getTime() < STALE_CLAIM_MS) return null;
+  const startedAt = new Date();
+  if (!(await setStep(db, step, { status: "running", startedAt }))) return null;
+  return { ...ctx, step: { ...step, status: "running", startedAt } };
+}
+
 async function succeed(db: Db, ctx: Context, message: string, values: Partial<typeof pipelineRunSteps.$inferInsert> = {}): Promise<boolean> {
-  const ok = await setStep(db, ctx.step, ctx.step.status, { ...values, status: "succeeded", message, startedAt: ctx.step.startedAt ?? new Date(), finishedAt: new Date() });
-  if (ok) await db.update(pipelineRuns).set({ updatedAt: new Date() }).where(eq(pipelineRuns.id, ctx.run.id));
-  return ok;
+  return setStep(db, ctx.step, { ...values, status: "succeeded", message, startedAt: ctx.step.startedAt ?? new Date(), finishedAt: new Date() });
 }
 
 /** The step fails, the steps after it are skipped, and the run fails with the step's message: all at once. */
 async function fail(db: Db, ctx: Context, message: string, values: Partial<typeof pipelineRunSteps.$inferInsert> = {}): Promise<boolean> {
-  return db.transaction(async (tx) => {
+  const failed = await db.transaction(async (tx) => {
+    // The run first, then its steps: the order cancel takes them in.
+    const [run] = await queryRows<{ status: string }>(tx, sql`select status from pipeline_runs where id = ${ctx.run.id} for update`);
+    if (run?.status !== "running") return false;
     const done = await tx
       .update(pipelineRunSteps)
       .set({ ...values, status: "failed", message, startedAt: ctx.step.startedAt ?? new Date(), finishedAt: new Date() })
@@ -219,14 +269,34 @@ async function fail(db: Db, ctx: Context, message: string, values: Partial<typeo
     await tx
       .update(pipelineRuns)
       .set({ status: "failed", message: `${stepLabels[ctx.step.kind]}: ${message}`, finishedAt: new Date(), updatedAt: new Date() })
-      .where(and(eq(pipelineRuns.id, ctx.run.id), eq(pipelineRuns.status, "running")));
+      .where(eq(pipelineRuns.id, ctx.run.id));
     return true;
   });
+  // A failed run leaves no training behind.
+  if (failed) await cancelTrainingOf(db, ctx.run.id, ctx.project);
+  return failed;
 }
 
-async function failCurrentStep(db: Db, runId: string, message: string): Promise<void> {
-  const ctx = await loadContext(db, runId).catch(() => null);
-  if (ctx) await fail(db, ctx, message);
+/** Cancels every still-active training run a pipeline run launched (found by its tag, so also one launched but not yet noted). */
+export async function cancelTrainingOf(db: Db, pipelineRunId: string, project: ProjectRef, actor?: Actor): Promise<number> {
+  const active = await queryRows<{ run_id: string; actor_id: string }>(
+    db,
+    sql`select j.run_id, pr.actor_id from run_tags t join run_jobs j on j.run_id = t.run_id join pipeline_runs pr on pr.id = ${pipelineRunId}
+        where t.key = 'ferry.pipeline_run' and t.value = ${pipelineRunId} and j.project_id = ${project.id} and j.status in ('queued', 'scheduled', 'running')`,
+  );
+  let cancelled = 0;
+  for (const a of active) {
+    const who = actor ?? (await actorOf(db, a.actor_id));
+    if (typeof who === "string") continue;
+    try {
+      await cancelRun(db, who, project, a.run_id);
+      cancelled++;
+    } catch (e) {
+      // Ended meanwhile: nothing left to cancel.
+      if (!(e instanceof SafeError)) throw e;
+    }
+  }
+  return cancelled;
 }
 
 export const stepLabels: Record<Step["kind"], string> = {
@@ -241,20 +311,18 @@ export const stepLabels: Record<Step["kind"], string> = {
 async function advanceRun(db: Db, runId: string): Promise<boolean> {
   const ctx = await loadContext(db, runId);
   if (!ctx) return false;
-  const actor = await actorOf(db, ctx.run.actorId);
-  if (typeof actor === "string") return fail(db, ctx, actor);
-  const project: ProjectRef = { id: ctx.pipeline.projectId, slug: ctx.pipeline.projectSlug, name: ctx.pipeline.projectName };
   switch (ctx.step.kind) {
     case "validate":
       return validateStep(db, ctx);
-    case "train":
-      return trainStep(db, ctx, actor, project);
     case "evaluate":
       return evaluateStep(db, ctx);
+    case "train":
+      // Watching a training run needs no one's rights; launching one does.
+      return ctx.step.status === "running" ? watchTraining(db, ctx) : launchTraining(db, ctx);
     case "register":
-      return registerStep(db, ctx, actor, project);
+      return registerStep(db, ctx);
     case "request":
-      return requestStep(db, ctx, actor, project);
+      return requestStep(db, ctx);
   }
 }
 
@@ -266,35 +334,32 @@ async function actorOf(db: Db, userId: string): Promise<Actor | string> {
   return { id: u.id, email: u.email, name: u.name, isAdmin: u.isAdmin, orgRole: u.orgRole, mustChangePassword: false, sessionId: null, tokenId: null };
 }
 
-/** The permission check of a step, with the reason as the step's message. */
-async function allowed(db: Db, actor: Actor, project: ProjectRef, permission: "runs.write" | "models.register" | "promotions.request"): Promise<string | null> {
+/** The run's actor if they may do `permission` in the project now, else the reason. */
+async function actorFor(db: Db, ctx: Context, permission: "runs.write" | "models.register" | "promotions.request"): Promise<Actor | string> {
+  const actor = await actorOf(db, ctx.run.actorId);
+  if (typeof actor === "string") return actor;
   try {
-    await authorizeActor(db, actor, permission, { projectId: project.id });
-    return null;
+    await authorizeActor(db, actor, permission, { projectId: ctx.project.id });
+    return actor;
   } catch (e) {
     if (e instanceof SafeError) return `${actor.email} (whom this run acts as): ${e.message}`;
     throw e;
   }
 }
 
-async function datasetVersionOf(db: Db, id: string) {
-  const [v] = await db
-    .select({ id: datasetVersions.id, version: datasetVersions.version, name: datasets.name, status: datasetVersions.validationStatus, validation: datasetVersions.validation })
-    .from(datasetVersions)
-    .innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId))
-    .where(eq(datasetVersions.id, id));
-  return v ?? null;
-}
-
 async function validateStep(db: Db, ctx: Context): Promise<boolean> {
   let versionId = ctx.run.datasetVersionId;
   if (!versionId) {
-    const newest = await newestVersion(db, ctx.pipeline.datasetId);
+    const newest = await newestVersion(db, ctx.run.spec.datasetId);
     if (!newest) return fail(db, ctx, "The pipeline's dataset has no version yet: upload one first.");
     versionId = newest.id;
     await db.update(pipelineRuns).set({ datasetVersionId: newest.id, dataArrivedAt: newest.createdAt }).where(eq(pipelineRuns.id, ctx.run.id));
   }
-  const v = await datasetVersionOf(db, versionId);
+  const [v] = await db
+    .select({ version: datasetVersions.version, name: datasets.name, status: datasetVersions.validationStatus, validation: datasetVersions.validation })
+    .from(datasetVersions)
+    .innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId))
+    .where(and(eq(datasetVersions.id, versionId), eq(datasetVersions.projectId, ctx.project.id)));
   if (!v) return fail(db, ctx, "The dataset version this run was started for has been deleted.");
   const label = `${v.name} v${v.version}`;
   if (v.status === "fail") {
@@ -309,63 +374,68 @@ async function validateStep(db: Db, ctx: Context): Promise<boolean> {
   );
 }
 
-async function trainStep(db: Db, ctx: Context, actor: Actor, project: ProjectRef): Promise<boolean> {
-  const { step } = ctx;
-  if (step.status === "pending") {
-    const refusal = await allowed(db, actor, project, "runs.write");
-    if (refusal) return fail(db, ctx, refusal);
-    const [version] = await db
-      .select({ version: datasetVersions.version, name: datasets.name })
-      .from(datasetVersions)
-      .innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId))
-      .where(eq(datasetVersions.id, ctx.run.datasetVersionId ?? ""));
-    if (!version) return fail(db, ctx, "The dataset version to train on is gone.");
-    // Claim the step first, so a second pass (or process) never launches a second run for it.
-    if (!(await setStep(db, step, "pending", { status: "running", startedAt: new Date() }))) return false;
-    const { template } = ctx.run.spec;
-    const input = launchRunSchema.safeParse({
-      ...template,
-      params: { ...template.params, ...ctx.run.params },
-      name: `${ctx.pipeline.name}-${ctx.run.number}${step.attempt > 1 ? `-try${step.attempt}` : ""}`,
-      datasetVersion: { dataset: version.name, version: version.version },
+async function launchTraining(db: Db, pending: Context): Promise<boolean> {
+  const actor = await actorFor(db, pending, "runs.write");
+  if (typeof actor === "string") return fail(db, pending, actor);
+  const [version] = await db
+    .select({ version: datasetVersions.version, name: datasets.name })
+    .from(datasetVersions)
+    .innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId))
+    .where(and(eq(datasetVersions.id, pending.run.datasetVersionId ?? ""), eq(datasetVersions.projectId, pending.project.id)));
+  if (!version) return fail(db, pending, "The dataset version to train on is gone.");
+  // Claim the step first, so a second pass (or process) never launches a second run for it.
+  const ctx = await claim(db, pending);
+  if (!ctx) return false;
+  const { template } = ctx.run.spec;
+  const input = launchRunSchema.safeParse({
+    ...template,
+    params: { ...template.params, ...ctx.run.params },
+    name: `${ctx.pipelineName}-${ctx.run.number}${ctx.step.attempt > 1 ? `-try${ctx.step.attempt}` : ""}`,
+    datasetVersion: { dataset: version.name, version: version.version },
+  });
+  if (!input.success) return fail(db, ctx, `The launch template is not valid: ${input.error.issues[0]?.message}`);
+  if (!(await runIsActive(db, ctx.run.id))) return false;
+  let launched: { id: string };
+  try {
+    launched = await launchRun(db, actor, ctx.project, input.data, {
+      tags: [
+        { key: "ferry.pipeline", value: ctx.pipelineName },
+        { key: "ferry.pipeline_run", value: ctx.run.id },
+        { key: "ferry.pipeline_step", value: `${ctx.step.id}:${ctx.step.attempt}` },
+      ],
     });
-    const running = { ...ctx, step: { ...step, status: "running" as const } };
-    if (!input.success) return fail(db, running, `The launch template is not valid: ${input.error.issues[0]?.message}`);
-    try {
-      const launched = await launchRun(db, actor, project, input.data, {
-        tags: [
-          { key: "ferry.pipeline", value: ctx.pipeline.name },
-          { key: "ferry.pipeline_run", value: ctx.run.id },
-          { key: "ferry.pipeline_step", value: `${step.id}:${step.attempt}` },
-        ],
-      });
-      await db.update(pipelineRunSteps).set({ trainingRunId: launched.id, message: "Queued for a cluster." }).where(eq(pipelineRunSteps.id, step.id));
-      return true;
-    } catch (e) {
-      if (e instanceof SafeError) return fail(db, running, `The training run could not be launched: ${e.message}`);
-      throw e;
-    }
+  } catch (e) {
+    if (e instanceof SafeError) return fail(db, ctx, `The training run could not be launched: ${e.message}`);
+    throw e;
   }
-  // Running: the training run's job decides.
-  const runId = step.trainingRunId;
+  // Noted only while the step is still this try, running: a run cancelled meanwhile gets its training cancelled.
+  if (!(await setStep(db, ctx.step, { trainingRunId: launched.id, message: "Queued for a cluster." }))) {
+    await cancelTrainingOf(db, ctx.run.id, ctx.project, actor);
+  }
+  return true;
+}
+
+async function watchTraining(db: Db, ctx: Context): Promise<boolean> {
+  const { step } = ctx;
+  let runId = step.trainingRunId;
   if (!runId) {
     // Launched, then the process stopped before it noted the run: find it by its tag.
     const [tagged] = await queryRows<{ run_id: string }>(
       db,
-      sql`select run_id from run_tags where key = 'ferry.pipeline_step' and value = ${`${step.id}:${step.attempt}`} limit 1`,
+      sql`select t.run_id from run_tags t join runs r on r.id = t.run_id where t.key = 'ferry.pipeline_step' and t.value = ${`${step.id}:${step.attempt}`} and r.project_id = ${ctx.project.id} limit 1`,
     );
-    if (tagged) {
-      await db.update(pipelineRunSteps).set({ trainingRunId: tagged.run_id }).where(eq(pipelineRunSteps.id, step.id));
-      return true;
+    if (tagged) return setStep(db, step, { trainingRunId: tagged.run_id });
+    if (step.startedAt && Date.now() - step.startedAt.getTime() > STALE_CLAIM_MS) {
+      return fail(db, ctx, "The training run was never launched (Ferry stopped while launching it). Retry the step.");
     }
-    if (step.startedAt && Date.now() - step.startedAt.getTime() > 60_000) return fail(db, ctx, "The training run was never launched (Ferry stopped while launching it). Retry the step.");
     return false;
   }
+  runId = step.trainingRunId!;
   const [job] = await db
     .select({ status: runJobs.status, message: runJobs.message, exitCode: runJobs.exitCode, name: runs.name })
     .from(runJobs)
     .innerJoin(runs, eq(runs.id, runJobs.runId))
-    .where(eq(runJobs.runId, runId));
+    .where(and(eq(runJobs.runId, runId), eq(runJobs.projectId, ctx.project.id)));
   if (!job) return fail(db, ctx, "The training run is gone.");
   if (job.status === "succeeded") return succeed(db, ctx, `Training run ${job.name} succeeded.`);
   if (job.status === "failed" || job.status === "cancelled" || job.status === "lost") {
@@ -373,14 +443,8 @@ async function trainStep(db: Db, ctx: Context, actor: Actor, project: ProjectRef
     return fail(db, ctx, `Training run ${job.name} ${job.status === "lost" ? "was lost" : job.status === "cancelled" ? "was cancelled" : "failed"}${why}`);
   }
   const message = job.status === "queued" ? "Queued for a cluster." : job.status === "scheduled" ? "Handed to a cluster, waiting to start." : "Training.";
-  if (message !== step.message) {
-    await db.update(pipelineRunSteps).set({ message }).where(eq(pipelineRunSteps.id, step.id));
-  }
+  if (message !== step.message) await db.update(pipelineRunSteps).set({ message }).where(and(eq(pipelineRunSteps.id, step.id), eq(pipelineRunSteps.status, "running")));
   return false;
-}
-
-function modelOf(ctx: Context): ModelRef {
-  return { id: ctx.pipeline.modelId, projectId: ctx.pipeline.projectId, name: ctx.pipeline.modelName };
 }
 
 async function trainedRunId(db: Db, ctx: Context): Promise<string | null> {
@@ -400,17 +464,19 @@ function gateSummary(gates: GateResult[]): string {
 async function evaluateStep(db: Db, ctx: Context): Promise<boolean> {
   const runId = await trainedRunId(db, ctx);
   if (!runId) return fail(db, ctx, "There is no training run to evaluate.");
-  const gates = await evaluateRunGates(db, modelOf(ctx), runId);
+  const gates = await evaluateRunGates(db, ctx.model, runId);
   return gates.every((g) => g.passed) ? succeed(db, ctx, gateSummary(gates), { gates }) : fail(db, ctx, gateSummary(gates), { gates });
 }
 
-async function registerStep(db: Db, ctx: Context, actor: Actor, project: ProjectRef): Promise<boolean> {
-  const runId = await trainedRunId(db, ctx);
-  if (!runId) return fail(db, ctx, "There is no training run to register.");
-  const refusal = await allowed(db, actor, project, "models.register");
-  if (refusal) return fail(db, ctx, refusal);
-  const model = modelOf(ctx);
-  // A version this run already made (a step retried after a crash) is used rather than registered twice.
+async function registerStep(db: Db, pending: Context): Promise<boolean> {
+  const runId = await trainedRunId(db, pending);
+  if (!runId) return fail(db, pending, "There is no training run to register.");
+  const actor = await actorFor(db, pending, "models.register");
+  if (typeof actor === "string") return fail(db, pending, actor);
+  const ctx = await claim(db, pending);
+  if (!ctx) return false;
+  const { model } = ctx;
+  // A version this run already made (a step taken over after a crash) is used rather than registered twice.
   const [existing] = await db
     .select({ id: modelVersions.id, version: modelVersions.version })
     .from(modelVersions)
@@ -423,9 +489,9 @@ async function registerStep(db: Db, ctx: Context, actor: Actor, project: Project
     const version = await createModelVersion(db, actor, model, {
       source: `runs:/${runId}/${path}`,
       runId,
-      description: `Trained by pipeline ${ctx.pipeline.name}, run #${ctx.run.number} (${ctx.run.triggerDetail}).`,
+      description: `Trained by pipeline ${ctx.pipelineName}, run #${ctx.run.number} (${ctx.run.triggerDetail}).`,
       tags: [
-        { key: "ferry.pipeline", value: ctx.pipeline.name },
+        { key: "ferry.pipeline", value: ctx.pipelineName },
         { key: "ferry.pipeline_run", value: ctx.run.id },
       ],
     });
@@ -436,37 +502,47 @@ async function registerStep(db: Db, ctx: Context, actor: Actor, project: Project
   }
 }
 
-async function requestStep(db: Db, ctx: Context, actor: Actor, project: ProjectRef): Promise<boolean> {
-  const refusal = await allowed(db, actor, project, "promotions.request");
-  if (refusal) return fail(db, ctx, refusal);
-  const [register] = await db
-    .select({ versionId: pipelineRunSteps.modelVersionId, version: modelVersions.version })
+async function requestStep(db: Db, pending: Context): Promise<boolean> {
+  const actor = await actorFor(db, pending, "promotions.request");
+  if (typeof actor === "string") return fail(db, pending, actor);
+  const ctx = await claim(db, pending);
+  if (!ctx) return false;
+  // The version the register step made, in the run's model.
+  const [registered] = await db
+    .select({ id: modelVersions.id, version: modelVersions.version, modelId: modelVersions.modelId })
     .from(pipelineRunSteps)
     .innerJoin(modelVersions, eq(modelVersions.id, pipelineRunSteps.modelVersionId))
     .where(and(eq(pipelineRunSteps.pipelineRunId, ctx.run.id), eq(pipelineRunSteps.kind, "register")));
-  if (!register) return fail(db, ctx, "There is no registered model version to request promotion for.");
-  const model = modelOf(ctx);
+  if (!registered || registered.modelId !== ctx.model.id) return fail(db, ctx, "There is no registered model version of the run's model to request promotion for.");
   const ids = [...ctx.step.requestIds];
-  const justification = `Pipeline ${ctx.pipeline.name}, run #${ctx.run.number}: ${ctx.run.triggerDetail}. Retrained, evaluated and registered with no one clicking; every gate passed.`;
+  const justification = `Pipeline ${ctx.pipelineName}, run #${ctx.run.number}: ${ctx.run.triggerDetail}. Retrained, evaluated and registered with no one clicking; its gates passed at evaluation.`;
   for (const environment of ctx.run.spec.promoteTo) {
-    const [open] = await db
+    const mine = await db
       .select({ id: promotionRequests.id, status: promotionRequests.status, requestedBy: promotionRequests.requestedBy, justification: promotionRequests.justification })
       .from(promotionRequests)
-      .where(and(eq(promotionRequests.versionId, register.versionId!), eq(promotionRequests.environment, environment), inArray(promotionRequests.status, ["pending", "blocked"])));
-    // This run's own request: made by an earlier pass (noted, or not yet noted when the process stopped).
-    const ours = open && open.requestedBy === actor.id && (ids.includes(open.id) || open.justification === justification);
-    if (open && !ours) {
-      return fail(db, ctx, `Version ${register.version} already has an open ${environment} request made by someone else; decide or withdraw it, then retry.`, { requestIds: ids });
+      .where(and(eq(promotionRequests.versionId, registered.id), eq(promotionRequests.environment, environment), inArray(promotionRequests.status, ["pending", "blocked", "approved", "rejected"])));
+    // This run's own request: made by an earlier pass (noted, or not yet noted when the process stopped), maybe decided since.
+    const ours = mine.find((r) => r.requestedBy === actor.id && (ids.includes(r.id) || r.justification === justification));
+    const open = mine.find((r) => r.status === "pending" || r.status === "blocked");
+    if (open && open !== ours) {
+      return fail(db, ctx, `Version ${registered.version} already has an open ${environment} request made by someone else; decide or withdraw it, then retry.`, { requestIds: ids });
     }
     try {
-      if (open?.status === "pending") {
-        if (!ids.includes(open.id)) ids.push(open.id);
+      if (ours && ours.status !== "blocked") {
+        if (!ids.includes(ours.id)) ids.push(ours.id);
         continue;
       }
       // A request of ours that a gate blocked (a retry after fixing the gates): withdraw it and ask again.
-      if (open?.status === "blocked") await withdrawPromotion(db, actor, model, open.id, `superseded by retry ${ctx.step.attempt} of pipeline run #${ctx.run.number}`);
-      const outcome = await requestPromotion(db, actor, model, { version: register.version, environment, justification });
+      if (ours?.status === "blocked") await withdrawPromotion(db, actor, ctx.model, ours.id, `superseded by retry ${ctx.step.attempt} of pipeline run #${ctx.run.number}`);
+      if (!(await runIsActive(db, ctx.run.id))) return false;
+      const outcome = await requestPromotion(db, actor, ctx.model, { version: registered.version, environment, justification });
       ids.push(outcome.id);
+      if (!(await runIsActive(db, ctx.run.id))) {
+        // Cancelled while the request was being made: take it back.
+        await withdrawPromotion(db, actor, ctx.model, outcome.id, `pipeline run #${ctx.run.number} was cancelled`).catch(() => {});
+        return false;
+      }
+      await setStep(db, ctx.step, { requestIds: ids });
       if (outcome.status === "blocked") {
         const failed = outcome.gates.filter((g) => !g.passed).map((g) => g.name).join("; ");
         return fail(db, ctx, `The ${environment} request is blocked: ${failed} failed when it was made (the gates or production changed since evaluation). Ops can override it, or fix the gates and retry.`, { requestIds: ids });
@@ -476,7 +552,7 @@ async function requestStep(db: Db, ctx: Context, actor: Actor, project: ProjectR
       throw e;
     }
   }
-  return succeed(db, ctx, `Requested ${ctx.run.spec.promoteTo.join(" and ")} for ${model.name} version ${register.version}: waiting for an ops approval.`, { requestIds: ids });
+  return succeed(db, ctx, `Requested ${ctx.run.spec.promoteTo.join(" and ")} for ${ctx.model.name} version ${registered.version}: waiting for an ops approval.`, { requestIds: ids });
 }
 
 /** Every pipeline (for the scheduler's start-up log). */

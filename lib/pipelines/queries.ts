@@ -5,7 +5,7 @@ import { pipelineRunSteps, pipelineRuns, pipelineTriggers } from "@/db/schema";
 import type { GateResult } from "@/lib/models/gates";
 import { nextTick } from "./cron";
 import { stepLabels } from "./engine";
-import type { PipelineTemplate } from "./schemas";
+import { pipelineRunIdSchema, type PipelineTemplate } from "./schemas";
 import { pipelineRunUrl, pipelineUrl } from "./service";
 
 // Reads for the pipelines pages and the HTTP API. Every read is scoped to the project.
@@ -233,7 +233,7 @@ export interface PipelineRunDetail extends PipelineRunRow {
 }
 
 export async function getPipelineRun(db: Db, project: { id: string; slug: string }, pipelineName: string, runId: string, now = new Date()): Promise<PipelineRunDetail | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(runId)) return null;
+  if (!pipelineRunIdSchema.safeParse(runId).success) return null;
   const [run] = await queryRows<{
     id: string;
     number: number;

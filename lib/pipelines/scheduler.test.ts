@@ -125,7 +125,8 @@ describe(`pipeline scheduler on ${testDbKind}`, () => {
     const input = { name: p.name, model: `model-${org.tag}-${testDbKind}-${n}`, dataset: p.dataset, template: { command: "python train.py --new" }, promoteTo: ["production"], artifactPath: "out/model" };
     await savePipeline(t.db, mle, org.project, pipelineInputSchema.parse(input), p.name);
     const [row] = await t.db.select().from(pipelineRuns).where(eq(pipelineRuns.id, run.id));
-    expect(row!.spec).toMatchObject({ template: { command: "true" }, artifactPath: "model", promoteTo: ["staging"] });
+    const [saved] = await t.db.execute(sql`select model_id, dataset_id from pipelines where id = ${p.id}`).then((r) => (r as unknown as { rows: { model_id: string; dataset_id: string }[] }).rows);
+    expect(row!.spec).toMatchObject({ modelId: saved!.model_id, datasetId: saved!.dataset_id, template: { command: "true" }, artifactPath: "model", promoteTo: ["staging"] });
   });
 
   it("a drift alert on the model fires once per alert; alerts opened before the trigger do not", async () => {

@@ -44,7 +44,7 @@ export async function tick(db: Db, o: Pick<SchedulerOptions, "leaseMs" | "now" |
   if (!(await acquireLease(db, o.holder, o.leaseMs))) return { leader: false, fired: 0, moved: 0 };
   const fired = await fireTriggers(db, o.now?.() ?? new Date());
   for (const f of fired) o.log?.(`[ferry] pipeline trigger ${f.trigger} fired: pipeline run ${f.pipelineRunId}`);
-  const moved = await advancePipelineRuns(db);
+  const moved = await advancePipelineRuns(db, () => acquireLease(db, o.holder, o.leaseMs));
   return { leader: true, fired: fired.length, moved };
 }
 

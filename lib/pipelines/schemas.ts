@@ -75,10 +75,11 @@ export const pipelineInputSchema = z
       .trim()
       .max(500)
       .regex(/^[A-Za-z0-9._\-/]*$/, "The model's artifact path: letters, digits, '.', '_', '-' and '/'.")
-      .refine((p) => !p.split("/").includes(".."), "The model's artifact path cannot contain '..'.")
       .optional()
       .default("model")
-      .transform((p) => p.replace(/^\/+|\/+$/g, "") || "model"),
+      .transform((p) => p.replace(/^\/+|\/+$/g, "") || "model")
+      // The segment rules of runs:/ sources (lib/models/source.ts), so a path saved here is one the register step accepts.
+      .refine((p) => p.split("/").every((seg) => seg !== "" && seg !== "." && seg !== ".."), "The model's artifact path: no empty, '.' or '..' segments (e.g. model or outputs/model)."),
     promoteTo: environmentsSchema.optional().default(["staging"]),
     triggers: triggersSchema,
     enabled: z.boolean().optional().default(true),

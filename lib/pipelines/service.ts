@@ -1,14 +1,15 @@
 import "server-only";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { queryRows, type Db, type Tx } from "@/db";
-import { datasetVersions, pipelineRunSteps, pipelineRuns, pipelineTriggers, pipelines, runJobs, type PipelineRunSpec } from "@/db/schema";
+import { datasetVersions, pipelineRunSteps, pipelineRuns, pipelineTriggers, pipelines, type PipelineRunSpec } from "@/db/schema";
 import { NotFoundError, SafeError, isUniqueViolation } from "@/lib/actions/safe-error";
 import { recordAudit } from "@/lib/audit/service";
 import type { Actor, ProjectRef } from "@/lib/auth/authorize";
 import { requireDataset } from "@/lib/datasets/service";
 import { findModelByName } from "@/lib/models/service";
 import { launchRunSchema } from "@/lib/runs/schemas";
-import { cancelRun, checkFeasible } from "@/lib/runs/service";
+import { checkFeasible } from "@/lib/runs/service";
+import { cancelTrainingOf } from "./engine";
 import { pokePipelines } from "./events";
 import type { PipelineInput, PipelineTemplate, StartPipelineRunInput } from "./schemas";
 
@@ -113,9 +114,7 @@ async function syncTriggers(tx: Tx, pipelineId: string, datasetId: string, input
     if (existing.some((e) => e.kind === w.kind && e.cron === w.cron) && !reset) continue;
     // A new trigger starts from now: versions, ticks and alerts before it do not fire it.
     const cursor =
-      w.kind === "dataset_version"
-        ? sql`(select coalesce(max(version), 0)::text from dataset_versions where dataset_id = ${datasetId})`
-        : sql`now()::text`;
+      w.kind === "dataset_version" ? sql`(select coalesce(max(version), 0)::text from dataset_versions where dataset_id = ${datasetId})` : new Date().toISOString();
     await tx.insert(pipelineTriggers).values({ pipelineId, kind: w.kind, cron: w.cron, cursor });
   }
 }
@@ -186,7 +185,7 @@ export async function setPipelineEnabled(db: Db, actor: Actor, project: ProjectR
     if (enabled) {
       await tx.execute(sql`
         update pipeline_triggers set cursor = case when kind = 'dataset_version'
-          then (select coalesce(max(version), 0)::text from dataset_versions where dataset_id = ${pipeline.datasetId}) else now()::text end
+          then (select coalesce(max(version), 0)::text from dataset_versions where dataset_id = ${pipeline.datasetId}) else ${new Date().toISOString()} end
         where pipeline_id = ${pipeline.id}`);
     }
     await recordAudit(tx, actor, {
@@ -238,7 +237,7 @@ export async function insertPipelineRun(tx: Tx, pipeline: Pick<PipelineRef, "id"
   // The pipeline row lock numbers runs 1, 2, 3… whatever fires at the same time.
   const [spec] = await queryRows<PipelineRunSpec>(
     tx,
-    sql`select template, artifact_path as "artifactPath", promote_to as "promoteTo" from pipelines where id = ${pipeline.id} for update`,
+    sql`select model_id as "modelId", dataset_id as "datasetId", template, artifact_path as "artifactPath", promote_to as "promoteTo" from pipelines where id = ${pipeline.id} for update`,
   );
   if (!spec) throw new NotFoundError("The pipeline was deleted.");
   const [{ next }] = (await tx
@@ -256,7 +255,7 @@ export async function insertPipelineRun(tx: Tx, pipeline: Pick<PipelineRef, "id"
       triggerDetail: run.triggerDetail,
       datasetVersionId: run.datasetVersionId,
       dataArrivedAt: run.dataArrivedAt === null ? null : new Date(run.dataArrivedAt),
-      spec: { template: spec.template, artifactPath: spec.artifactPath, promoteTo: spec.promoteTo },
+      spec: { modelId: spec.modelId, datasetId: spec.datasetId, template: spec.template, artifactPath: spec.artifactPath, promoteTo: spec.promoteTo },
       params: run.params,
       actorId: run.actorId,
       triggeredBy: run.triggeredBy,
@@ -331,11 +330,9 @@ async function lockRun(tx: Tx, pipeline: PipelineRef, runId: string) {
 /** Cancels a queued or running pipeline run; a training run it started is cancelled too. */
 export async function cancelPipelineRun(db: Db, actor: Actor, project: ProjectRef, name: string, runId: string): Promise<{ status: "cancelled" }> {
   const pipeline = await requirePipeline(db, project, name);
-  const training = await db.transaction(async (tx) => {
+  await db.transaction(async (tx) => {
     const run = await lockRun(tx, pipeline, runId);
     if (run.status !== "queued" && run.status !== "running") throw new SafeError(`Run #${run.number} has already ended (${run.status}).`, 409);
-    const steps = await tx.select().from(pipelineRunSteps).where(eq(pipelineRunSteps.pipelineRunId, run.id));
-    const current = steps.find((s) => s.status === "running");
     await tx
       .update(pipelineRunSteps)
       .set({ status: "cancelled", finishedAt: new Date(), message: `Cancelled by ${actor.email}.` })
@@ -351,12 +348,9 @@ export async function cancelPipelineRun(db: Db, actor: Actor, project: ProjectRe
       projectId: project.id,
       summary: `${actor.email} cancelled run #${run.number} of pipeline ${pipeline.name}`,
     });
-    return current?.kind === "train" ? current.trainingRunId : null;
   });
-  if (training) {
-    const [job] = await db.select({ status: runJobs.status }).from(runJobs).where(and(eq(runJobs.runId, training), eq(runJobs.projectId, project.id)));
-    if (job && ["queued", "scheduled", "running"].includes(job.status)) await cancelRun(db, actor, project, training);
-  }
+  // Every training run it launched and that is still active, also one launched a moment ago and not yet noted.
+  await cancelTrainingOf(db, runId, project, actor);
   pokePipelines();
   return { status: "cancelled" };
 }
@@ -408,7 +402,8 @@ export async function retryPipelineStep(db: Db, actor: Actor, project: ProjectRe
       .update(pipelineRunSteps)
       .set({ status: "pending", message: null })
       .where(and(eq(pipelineRunSteps.pipelineRunId, run.id), sql`${pipelineRunSteps.position} > ${failed.position}`));
-    await tx.update(pipelineRuns).set({ status: "queued", finishedAt: null, message: null, updatedAt: new Date() }).where(eq(pipelineRuns.id, run.id));
+    // From here the run acts as the person who retried it: the new training run and requests are theirs.
+    await tx.update(pipelineRuns).set({ status: "queued", finishedAt: null, message: null, actorId: actor.id, updatedAt: new Date() }).where(eq(pipelineRuns.id, run.id));
     await recordAudit(tx, actor, {
       action: "pipeline_run.retry",
       subject: { type: "pipeline_run", id: run.id },

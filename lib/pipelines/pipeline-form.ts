@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { launchRunFormSchema } from "@/lib/runs/launch-form";
-import { guessTarget, MAX_PARAM_ROWS, paramKeyField, paramValueField, type CodeKind } from "@/lib/runs/launch-form-fields";
+import { launchRunFormSchema, paramsOf } from "@/lib/runs/launch-form";
+import { guessTarget, paramKeyField, paramValueField, type CodeKind } from "@/lib/runs/launch-form-fields";
 import { placeholdersOf } from "@/lib/runs/placeholders";
 import { pipelineInputSchema, startPipelineRunSchema, type PipelineInput, type PipelineTemplate, type StartPipelineRunInput } from "./schemas";
 
@@ -199,23 +199,6 @@ export const pipelineFormSchema = flatSchema.transform((flat, ctx): { pipeline: 
   const existing = flat.existing.trim();
   return { pipeline: whole.data, existing: existing || null };
 });
-
-/** Parameter rows in index order; blank rows are skipped (the launch form's rule). */
-function paramsOf(raw: Record<string, unknown>, ctx: z.RefinementCtx): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (let i = 0; i < MAX_PARAM_ROWS + 50; i++) {
-    const key = raw[paramKeyField(i)];
-    const value = raw[paramValueField(i)];
-    if (key === undefined && value === undefined) continue;
-    const k = typeof key === "string" ? key.trim() : "";
-    const v = typeof value === "string" ? value : "";
-    if (!k && !v.trim()) continue;
-    if (!k) ctx.addIssue({ code: "custom", path: ["params"], message: `Parameter ${i + 1} has a value but no name.` });
-    else if (k in params) ctx.addIssue({ code: "custom", path: ["params"], message: `Parameter "${k}" is listed twice.` });
-    else params[k] = v;
-  }
-  return params;
-}
 
 /** "Run now": the pipeline's name, parameter override rows and an optional dataset version number. */
 export const startRunFormSchema = z

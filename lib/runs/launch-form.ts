@@ -33,8 +33,8 @@ function fieldOf(path: PropertyKey[]): string {
 
 const toNumber = (v: string, empty: number) => (v.trim() === "" ? empty : Number(v.trim()));
 
-/** Parameter rows in index order; blank rows are skipped. */
-function paramsOf(raw: Record<string, unknown>, ctx: z.RefinementCtx): Record<string, string> {
+/** Parameter rows in index order; blank rows are skipped. The pipeline forms read their rows with it too. */
+export function paramsOf(raw: Record<string, unknown>, ctx: z.RefinementCtx): Record<string, string> {
   const params: Record<string, string> = {};
   for (let i = 0; i < MAX_PARAM_ROWS + 50; i++) {
     const key = raw[paramKeyField(i)];

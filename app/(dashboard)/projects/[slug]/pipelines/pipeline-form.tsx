@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useActionState, useEffect, useId, useRef, useState, useTransition } from "react";
 import { formatGpuAsk, gpuTypeLabel } from "@/components/clusters/format";
 import { ParamRows, toParamRows, type ParamRow } from "@/components/pipelines/param-rows";
+import { GpuClusterFields } from "@/components/runs/gpu-cluster-fields";
 import { Alert } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
@@ -402,36 +403,18 @@ function WhereFields({ values, set, errors, clusters }: { values: Values; set: S
   return (
     <>
       <div className="grid gap-4 md:grid-cols-4">
-        <Field id="pipeline-gpu-count" label="GPU count" errors={[...(errors?.gpuCount ?? []), ...(errors?.gpus ?? [])]} hint="0 trains on CPU only.">
-          {(p) => <input {...p} name="gpuCount" type="number" min={0} max={64} step={1} value={values.gpuCount} onChange={set("gpuCount")} className={cn(p.className, "tabular-nums")} />}
-        </Field>
-        <Field id="pipeline-gpu-type" label="GPU type" errors={errors?.gpuType} hint={gpuCount === 0 ? "Not used on CPU." : "Types registered clusters report."}>
-          {(p) => (
-            <select {...p} name="gpuType" value={values.gpuType} onChange={set("gpuType")} disabled={gpuCount === 0}>
-              <option value="">Any type</option>
-              {gpuTypes.map((t) => (
-                <option key={t} value={t}>
-                  {gpuTypeLabel(t)}
-                </option>
-              ))}
-              {values.gpuType && !gpuTypes.includes(values.gpuType) && <option value={values.gpuType}>{gpuTypeLabel(values.gpuType)} (no cluster has it)</option>}
-            </select>
-          )}
-        </Field>
-        <Field id="pipeline-cluster" label="Cluster" errors={errors?.cluster}>
-          {(p) => (
-            <select {...p} name="cluster" value={values.cluster} onChange={set("cluster")}>
-              <option value="any">Any cluster that fits</option>
-              {clusters.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name} ({c.online ? "online" : "offline"}
-                  {c.gpus.length ? `, ${c.gpus.map((g) => `${g.count} × ${gpuTypeLabel(g.type)}`).join(", ")}` : ", CPU only"})
-                </option>
-              ))}
-              {values.cluster !== "any" && !clusters.some((c) => c.name === values.cluster) && <option value={values.cluster}>{values.cluster} (not registered)</option>}
-            </select>
-          )}
-        </Field>
+        <GpuClusterFields
+          idPrefix="pipeline"
+          values={values}
+          onChange={set}
+          errors={errors}
+          gpuTypes={gpuTypes}
+          clusters={clusters.map((c) => ({
+            name: c.name,
+            label: `${c.name} (${c.online ? "online" : "offline"}${c.gpus.length ? `, ${c.gpus.map((g) => `${g.count} × ${gpuTypeLabel(g.type)}`).join(", ")}` : ", CPU only"})`,
+          }))}
+          hints={{ cpu: "0 trains on CPU only.", gpuType: "Types registered clusters report.", gpuTypeCpu: "Not used on CPU." }}
+        />
         <Field id="pipeline-priority" label="Priority" errors={errors?.priority} hint="-100 to 100; higher runs first.">
           {(p) => <input {...p} name="priority" type="number" min={-100} max={100} step={1} value={values.priority} onChange={set("priority")} className={cn(p.className, "tabular-nums")} />}
         </Field>

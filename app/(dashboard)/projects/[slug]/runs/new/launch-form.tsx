@@ -4,6 +4,7 @@ import { Loader2, Plus, Rocket, X } from "lucide-react";
 import Link from "next/link";
 import { useActionState, useEffect, useId, useRef, useState, useTransition } from "react";
 import { formatGpuAsk, gpuTypeLabel } from "@/components/clusters/format";
+import { GpuClusterFields } from "@/components/runs/gpu-cluster-fields";
 import { Alert } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
 import { controlClasses, Field } from "@/components/ui/field";
@@ -143,35 +144,15 @@ export function LaunchForm({
 
       <Section title="Where to run">
         <div className="grid gap-4 md:grid-cols-3">
-          <Field id="launch-gpu-count" label="GPU count" errors={[...(errors?.gpuCount ?? []), ...(errors?.gpus ?? [])]} hint="0 runs on CPU only.">
-            {(p) => <input {...p} name="gpuCount" type="number" min={0} max={64} step={1} value={values.gpuCount} onChange={set("gpuCount")} className={cn(p.className, "tabular-nums")} />}
-          </Field>
-          <Field id="launch-gpu-type" label="GPU type" errors={errors?.gpuType} hint={gpuCount === 0 ? "Not used for a CPU-only run." : "The types registered clusters report."}>
-            {(p) => (
-              <select {...p} name="gpuType" value={values.gpuType} onChange={set("gpuType")} disabled={gpuCount === 0}>
-                <option value="">Any type</option>
-                {gpuTypes.map((t) => (
-                  <option key={t} value={t}>
-                    {gpuTypeLabel(t)}
-                  </option>
-                ))}
-                {values.gpuType && !gpuTypes.includes(values.gpuType) && <option value={values.gpuType}>{gpuTypeLabel(values.gpuType)} (no cluster has it)</option>}
-              </select>
-            )}
-          </Field>
-          <Field id="launch-cluster" label="Cluster" errors={errors?.cluster}>
-            {(p) => (
-              <select {...p} name="cluster" value={values.cluster} onChange={set("cluster")}>
-                <option value="any">Any cluster that fits</option>
-                {clusters.map((c) => (
-                  <option key={c.name} value={c.name}>
-                    {clusterLabel(c)}
-                  </option>
-                ))}
-                {values.cluster !== "any" && !clusters.some((c) => c.name === values.cluster) && <option value={values.cluster}>{values.cluster} (not registered)</option>}
-              </select>
-            )}
-          </Field>
+          <GpuClusterFields
+            idPrefix="launch"
+            values={values}
+            onChange={set}
+            errors={errors}
+            gpuTypes={gpuTypes}
+            clusters={clusters.map((c) => ({ name: c.name, label: clusterLabel(c) }))}
+            hints={{ cpu: "0 runs on CPU only.", gpuType: "The types registered clusters report.", gpuTypeCpu: "Not used for a CPU-only run." }}
+          />
         </div>
         <FitHint clusters={clusters} count={gpuCount} type={values.gpuType || null} cluster={values.cluster} />
         <Field id="launch-priority" label="Priority" errors={errors?.priority} hint="Higher runs first; equal priorities run in launch order. Between -100 and 100." className="max-w-xs">

@@ -38,6 +38,12 @@ const pages: { path: string; as: string }[] = [
   { path: "/approvals", as: "ops@ferry.dev" },
   { path: "/api/v1/projects/churn-prediction/models/churn-classifier", as: "manager@ferry.dev" },
   { path: "/api/v1/projects/churn-prediction/models/churn-classifier/environments/production", as: "manager@ferry.dev" },
+  { path: "/projects/churn-prediction/pipelines", as: "mle@ferry.dev" },
+  { path: "/projects/churn-prediction/pipelines/new", as: "mle@ferry.dev" },
+  { path: "/projects/churn-prediction/pipelines/retrain-on-new-data", as: "manager@ferry.dev" },
+  { path: "/api/v1/projects/churn-prediction/pipelines", as: "manager@ferry.dev" },
+  { path: "/health", as: "manager@ferry.dev" },
+  { path: "/api/v1/health", as: "manager@ferry.dev" },
 ];
 
 function percentile(sorted: number[], p: number) {

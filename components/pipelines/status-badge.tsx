@@ -30,7 +30,6 @@ const stepLook: Record<StepStatus, Look> = {
   cancelled: { tone: "amber", label: "Cancelled", icon: Ban },
 };
 
-export const runStatusLabels: Record<PipelineRunStatus, string> = Object.fromEntries(Object.entries(runLook).map(([k, v]) => [k, v.label])) as Record<PipelineRunStatus, string>;
 
 function StatusBadge({ look, className }: { look: Look; className?: string }) {
   const Icon = look.icon;

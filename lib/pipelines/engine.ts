@@ -1,14 +1,13 @@
 import "server-only";
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { queryRows, type Db } from "@/db";
-import { datasetVersions, datasets, modelVersions, pipelineRunSteps, pipelineRuns, pipelines, promotionRequests, registeredModels, runJobs, runs, users } from "@/db/schema";
+import { datasetVersions, datasets, modelVersions, pipelineRunSteps, pipelineRuns, promotionRequests, registeredModels, runJobs, runs, users } from "@/db/schema";
 import { SafeError } from "@/lib/actions/safe-error";
 import { authorizeActor, type Actor, type ProjectRef } from "@/lib/auth/authorize";
 import type { GateResult } from "@/lib/models/gates";
 import { createModelVersion, evaluateRunGates, requestPromotion, withdrawPromotion, type ModelRef } from "@/lib/models/service";
 import { launchRunSchema } from "@/lib/runs/schemas";
-import { cancelRun } from "@/lib/runs/service";
-import { launchRun } from "@/lib/runs/service";
+import { cancelRun, launchRun } from "@/lib/runs/service";
 import { dueTick } from "./cron";
 import { insertPipelineRun, newestVersion } from "./service";
 
@@ -553,10 +552,4 @@ async function requestStep(db: Db, pending: Context): Promise<boolean> {
     }
   }
   return succeed(db, ctx, `Requested ${ctx.run.spec.promoteTo.join(" and ")} for ${ctx.model.name} version ${registered.version}: waiting for an ops approval.`, { requestIds: ids });
-}
-
-/** Every pipeline (for the scheduler's start-up log). */
-export async function countEnabledPipelines(db: Db): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(pipelines).where(eq(pipelines.enabled, true));
-  return Number(row?.n ?? 0);
 }

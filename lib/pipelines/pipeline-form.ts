@@ -35,9 +35,6 @@ export interface PipelineFormValues {
   enabled: boolean;
 }
 
-/** Checkbox fields: present ("on") when ticked, absent otherwise. */
-export const checkboxFields = ["triggerDatasetVersion", "triggerSchedule", "triggerDriftAlert", "promoteStaging", "promoteProduction", "enabled"] as const;
-
 /**
  * A fresh form: the first model and dataset, "new dataset version" and staging ticked, and a command
  * for Ferry's example trainer (as the launch form's defaults), so a first pipeline works as is.

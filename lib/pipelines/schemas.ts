@@ -59,7 +59,6 @@ export const triggersSchema = z
   })
   .strict()
   .default({ datasetVersion: false, schedule: null, driftAlert: false });
-export type PipelineTriggers = z.infer<typeof triggersSchema>;
 
 export const pipelineInputSchema = z
   .object({
@@ -86,7 +85,6 @@ export const pipelineInputSchema = z
   })
   .strict();
 export type PipelineInput = z.infer<typeof pipelineInputSchema>;
-export type PipelineBody = z.input<typeof pipelineInputSchema>;
 
 /** POST …/pipelines/{name}/runs: a manual start, optionally overriding template parameters. */
 export const startPipelineRunSchema = z

@@ -4,7 +4,7 @@ import { Loader2, Save } from "lucide-react";
 import Link from "next/link";
 import { useActionState, useEffect, useId, useRef, useState, useTransition } from "react";
 import { formatGpuAsk, gpuTypeLabel } from "@/components/clusters/format";
-import { ParamRows, toParamRows, type ParamRow } from "@/components/pipelines/param-rows";
+import { ParamRows, toParamRows, type ParamRow } from "@/components/runs/param-rows";
 import { GpuClusterFields } from "@/components/runs/gpu-cluster-fields";
 import { Alert } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";

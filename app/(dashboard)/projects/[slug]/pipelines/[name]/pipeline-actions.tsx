@@ -2,7 +2,7 @@
 
 import { Loader2, Pause, Play, Trash2 } from "lucide-react";
 import { useActionState, useEffect, useRef, useState, useTransition } from "react";
-import { ParamRows, type ParamRow } from "@/components/pipelines/param-rows";
+import { ParamRows, type ParamRow } from "@/components/runs/param-rows";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";

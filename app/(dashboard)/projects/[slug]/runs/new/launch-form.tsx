@@ -1,24 +1,18 @@
 "use client";
 
-import { Loader2, Plus, Rocket, X } from "lucide-react";
+import { Loader2, Rocket } from "lucide-react";
 import Link from "next/link";
 import { useActionState, useEffect, useId, useRef, useState, useTransition } from "react";
 import { formatGpuAsk, gpuTypeLabel } from "@/components/clusters/format";
 import { GpuClusterFields } from "@/components/runs/gpu-cluster-fields";
+import { ParamRows, type ParamRow } from "@/components/runs/param-rows";
 import { Alert } from "@/components/ui/alert";
 import { Button, buttonClasses } from "@/components/ui/button";
-import { controlClasses, Field } from "@/components/ui/field";
+import { Field } from "@/components/ui/field";
 import { idleState, type ActionState } from "@/lib/actions/state";
 import { cn } from "@/lib/cn";
 import { formatCount } from "@/lib/format";
-import {
-  datasetVersionValue,
-  MAX_PARAM_ROWS,
-  paramKeyField,
-  paramValueField,
-  type CodeKind,
-  type LaunchFormValues,
-} from "@/lib/runs/launch-form-fields";
+import { datasetVersionValue, type CodeKind, type LaunchFormValues } from "@/lib/runs/launch-form-fields";
 import { placeholdersOf } from "@/lib/runs/placeholders";
 import type { LaunchDataset } from "@/lib/runs/page-queries";
 import { launchRunAction } from "@/lib/runs/actions";
@@ -31,7 +25,7 @@ export interface ClusterOption {
   gpus: { type: string; count: number; inUse: number }[];
 }
 
-type Row = { id: number; key: string; value: string };
+type Row = ParamRow;
 type Values = Omit<LaunchFormValues, "params">;
 
 /**
@@ -139,7 +133,24 @@ export function LaunchForm({
           )}
         </Field>
 
-        <ParamRows rows={rows} setRows={setRows} errors={errors?.params} unset={unset} />
+        <ParamRows
+          idPrefix="launch-params"
+          legend="Parameters"
+          hint={
+            <>
+              Logged as the run&apos;s parameters, and substituted for <code>{"{name}"}</code> in the command. Empty rows are ignored.
+            </>
+          }
+          rows={rows}
+          setRows={setRows}
+          errors={errors?.params}
+        >
+          {unset.length > 0 && (
+            <p className="text-xs text-amber-800">
+              The command uses {unset.map((u) => `{${u}}`).join(", ")}, which no parameter sets: {unset.length === 1 ? "it stays" : "they stay"} as written.
+            </p>
+          )}
+        </ParamRows>
       </Section>
 
       <Section title="Where to run">
@@ -241,102 +252,6 @@ function CodeFields({ values, set, errors }: { values: Values; set: SetField; er
   );
 }
 
-function ParamRows({
-  rows,
-  setRows,
-  errors,
-  unset,
-}: {
-  rows: Row[];
-  setRows: React.Dispatch<React.SetStateAction<Row[]>>;
-  errors?: string[];
-  unset: string[];
-}) {
-  const focusKey = useRef<number | null>(null);
-  const update = (id: number, patch: Partial<Row>) => setRows((rs) => rs.map((r) => (r.id === id ? { ...r, ...patch } : r)));
-  const add = () => {
-    const id = rows.reduce((max, r) => Math.max(max, r.id), -1) + 1;
-    focusKey.current = id;
-    setRows((rs) => [...rs, { id, key: "", value: "" }]);
-  };
-  useEffect(() => {
-    if (focusKey.current === null) return;
-    document.getElementById(`param-key-${focusKey.current}`)?.focus();
-    focusKey.current = null;
-  }, [rows]);
-  const hasError = Boolean(errors?.length);
-
-  return (
-    <fieldset className="space-y-2" aria-describedby={hasError ? "launch-params-error" : "launch-params-hint"}>
-      <legend className="text-sm font-medium text-slate-800">Parameters</legend>
-      <p id="launch-params-hint" className="text-xs text-slate-500">
-        Logged as the run&apos;s parameters, and substituted for <code>{"{name}"}</code> in the command. Empty rows are ignored.
-      </p>
-      {rows.length > 0 && (
-        <div className="grid grid-cols-[minmax(0,1fr)_minmax(0,1fr)_auto] gap-x-2 gap-y-2" role="group" aria-label="Parameter rows">
-          <span className="text-xs font-medium text-slate-500" aria-hidden>
-            Name
-          </span>
-          <span className="text-xs font-medium text-slate-500" aria-hidden>
-            Value
-          </span>
-          <span />
-          {rows.map((r, i) => (
-            <ParamRow key={r.id} row={r} index={i} invalid={hasError} onChange={(patch) => update(r.id, patch)} onRemove={() => setRows((rs) => rs.filter((x) => x.id !== r.id))} />
-          ))}
-        </div>
-      )}
-      <Button variant="secondary" size="sm" onClick={add} disabled={rows.length >= MAX_PARAM_ROWS}>
-        <Plus className="size-4" aria-hidden /> Add parameter
-      </Button>
-      {hasError && (
-        <p id="launch-params-error" className="text-sm text-red-700" role="alert">
-          {errors!.join(" ")}
-        </p>
-      )}
-      {unset.length > 0 && (
-        <p className="text-xs text-amber-800">
-          The command uses {unset.map((u) => `{${u}}`).join(", ")}, which no parameter sets: {unset.length === 1 ? "it stays" : "they stay"} as written.
-        </p>
-      )}
-    </fieldset>
-  );
-}
-
-function ParamRow({ row, index, invalid, onChange, onRemove }: { row: Row; index: number; invalid: boolean; onChange: (p: Partial<Row>) => void; onRemove: () => void }) {
-  const n = index + 1;
-  const cls = cn(controlClasses, "py-1.5 font-mono text-xs", invalid && "ring-red-300");
-  return (
-    <>
-      <input
-        id={`param-key-${row.id}`}
-        name={paramKeyField(index)}
-        aria-label={`Parameter ${n} name`}
-        value={row.key}
-        onChange={(e) => onChange({ key: e.target.value })}
-        placeholder="epochs"
-        spellCheck={false}
-        autoCapitalize="off"
-        autoComplete="off"
-        className={cls}
-      />
-      <input
-        name={paramValueField(index)}
-        aria-label={`Parameter ${n} value`}
-        value={row.value}
-        onChange={(e) => onChange({ value: e.target.value })}
-        placeholder="30"
-        spellCheck={false}
-        autoCapitalize="off"
-        autoComplete="off"
-        className={cls}
-      />
-      <Button variant="ghost" size="sm" onClick={onRemove} aria-label={`Remove parameter ${n}`} title="Remove">
-        <X className="size-4" aria-hidden />
-      </Button>
-    </>
-  );
-}
 
 function freeGpus(c: ClusterOption, type: string | null): { type: string; free: number; total: number }[] {
   return c.gpus.filter((g) => !type || g.type === type).map((g) => ({ type: g.type, free: Math.max(0, g.count - g.inUse), total: g.count }));
